@@ -1,0 +1,1 @@
+"""The process: config, wiring, scheduler, CLI. The composition root."""

@@ -1,0 +1,120 @@
+"""Command line: `tcgtracker <command>`. Every command takes --json for machine-readable output."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable, Coroutine
+
+from bot import output
+from bot.app import build_app
+from bot.config import ConfigError, Settings, load_settings
+from core.models import Game
+from core.search import NotFound, SearchFilters
+
+SAMPLE_DIR = Path(__file__).parent / "sample"
+Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tcgtracker", description="Pokémon and One Piece card price tracker")
+    parser.add_argument("--config", help="TOML config file (default: $TCGTRACKER_CONFIG or ./config.toml)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    migrate = commands.add_parser("migrate", help="upgrade the database schema to the newest revision")
+    _json_flag(migrate).set_defaults(handler=cmd_migrate)
+
+    catalog = commands.add_parser("catalog", help="card catalog maintenance")
+    catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True, metavar="ACTION")
+    imp = catalog_commands.add_parser("import", help="import pokemontcg.io and/or official One Piece card lists")
+    imp.add_argument("--pokemon", type=Path, help="pokemontcg.io data folder, its cards/en folder, or one card file")
+    imp.add_argument("--onepiece", type=Path, help="official One Piece card list folder (packs.json + data/)")
+    _json_flag(imp).set_defaults(handler=cmd_catalog_import)
+
+    search = commands.add_parser("search", help="find cards: names, set + number, One Piece ids")
+    search.add_argument("query")
+    search.add_argument("--game", choices=[g.value for g in Game])
+    search.add_argument("--set", dest="set_code", help="set id or code (sv3pt5, OP05)")
+    search.add_argument("--rarity")
+    search.add_argument("--limit", type=int, default=None)
+    _json_flag(search).set_defaults(handler=cmd_search)
+
+    demo = commands.add_parser("demo", help="offline demo on the bundled sample: migrate, import, search")
+    _json_flag(demo).set_defaults(handler=cmd_demo)
+    return parser
+
+
+def _json_flag(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as err:
+        print(err, file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.logging.level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return asyncio.run(args.handler(args, settings))
+    except KeyboardInterrupt:
+        return 130
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from storage import migrate
+
+    async with build_app(settings, migrate_now=True) as app:
+        revision = await migrate.current_revision(app.engine)
+    output.emit(args.json, {"revision": revision}, f"Database is at revision {revision}.")
+    return 0
+
+
+async def cmd_catalog_import(args: argparse.Namespace, settings: Settings) -> int:
+    if args.pokemon is None and args.onepiece is None:
+        print("error: give --pokemon PATH and/or --onepiece PATH", file=sys.stderr)
+        return 2
+    for path in (args.pokemon, args.onepiece):
+        if path is not None and not path.exists():
+            print(f"error: {path} does not exist", file=sys.stderr)
+            return 2
+    async with build_app(settings) as app:
+        reports = await app.catalog.import_files(args.pokemon, args.onepiece)
+    output.emit(args.json, [output.report_dict(r) for r in reports], output.reports_text(reports))
+    return 0
+
+
+async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    filters = SearchFilters(Game(args.game) if args.game else None, args.set_code, args.rarity)
+    async with build_app(settings) as app:
+        index = await app.catalog.index()
+        result = index.search(args.query, filters, args.limit or settings.search.max_results)
+    items = output.search_items(index, result)
+    output.emit(args.json, items, output.search_text(result, items))
+    return 1 if isinstance(result.outcome, NotFound) else 0
+
+
+async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    async with build_app(settings, migrate_now=True) as app:
+        reports = await app.catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
+        index = await app.catalog.index()
+        answers = {}
+        for query in ("charizard ex 151", "sv3pt5 199", "OP05-119", "pikachu 238/191", "charzard"):
+            answers[query] = output.search_items(index, index.search(query))
+    if args.json:
+        output.emit(True, {"imported": [output.report_dict(r) for r in reports], "searches": answers}, "")
+        return 0
+    print(output.reports_text(reports))
+    for query, items in answers.items():
+        print(f"\n> search {query}")
+        print(output.table(items) if items else "  (no match)")
+    print(f"\nDatabase: {settings.database.url}")
+    return 0
+

@@ -1,0 +1,1 @@
+"""Pure identity parsing: raw text and ids -> canonical identity. Never raises on user input."""

@@ -1,0 +1,106 @@
+"""Domain values shared by every room: games, sets, cards, printings, money."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+
+class Game(enum.StrEnum):
+    POKEMON = "pokemon"
+    ONE_PIECE = "onepiece"
+
+    @property
+    def label(self) -> str:
+        return "Pokémon" if self is Game.POKEMON else "One Piece"
+
+
+class Finish(enum.StrEnum):
+    """A printing's finish (TCGplayer calls it subTypeName)."""
+
+    NORMAL = "normal"
+    HOLOFOIL = "holofoil"
+    REVERSE_HOLOFOIL = "reverse_holofoil"
+    FIRST_EDITION = "1st_edition"
+    FIRST_EDITION_HOLOFOIL = "1st_edition_holofoil"
+    UNLIMITED = "unlimited"
+    UNLIMITED_HOLOFOIL = "unlimited_holofoil"
+    FOIL = "foil"
+
+    @property
+    def label(self) -> str:
+        return _FINISH_LABELS[self]
+
+
+_FINISH_LABELS = {
+    Finish.NORMAL: "Normal",
+    Finish.HOLOFOIL: "Holofoil",
+    Finish.REVERSE_HOLOFOIL: "Reverse Holofoil",
+    Finish.FIRST_EDITION: "1st Edition",
+    Finish.FIRST_EDITION_HOLOFOIL: "1st Edition Holofoil",
+    Finish.UNLIMITED: "Unlimited",
+    Finish.UNLIMITED_HOLOFOIL: "Unlimited Holofoil",
+    Finish.FOIL: "Foil",
+}
+
+
+class Condition(enum.StrEnum):
+    NEAR_MINT = "near_mint"
+    LIGHTLY_PLAYED = "lightly_played"
+    MODERATELY_PLAYED = "moderately_played"
+    HEAVILY_PLAYED = "heavily_played"
+    DAMAGED = "damaged"
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An exact amount in one currency; never a float."""
+
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def from_cents(cls, cents: int, currency: str) -> Money:
+        return cls((Decimal(cents) / 100).quantize(Decimal("0.01")), currency)
+
+    @property
+    def cents(self) -> int:
+        return int((self.amount * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+    def __str__(self) -> str:
+        return f"{self.amount.quantize(Decimal('0.01')):,} {self.currency}"
+
+
+@dataclass(frozen=True, slots=True)
+class CardSet:
+    game: Game
+    code: str  # pokemontcg.io set id (sv3pt5) or One Piece set code (OP05)
+    name: str
+    series: str = ""
+    release_date: date | None = None
+    printed_total: int | None = None
+    total: int | None = None
+    ptcgo_code: str | None = None
+    language: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One catalog entry: a distinct printed card (One Piece parallels are cards of their own)."""
+
+    game: Game
+    canonical_id: str  # sv3pt5-199, OP05-119_p1
+    set_code: str
+    number: str  # printed number without the total: 199, TG05, OP05-119
+    name: str
+    rarity: str | None = None
+    supertype: str | None = None
+    image_url: str | None = None
+    language: str = "en"
+    variant: str | None = None  # One Piece: p1, p2, r1 ...
+    extra_sets: tuple[str, ...] = field(default=())  # other packs the same printing appears in
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

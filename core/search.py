@@ -1,0 +1,318 @@
+"""Catalog search: exact identity first (ids, set + number, number/total), fuzzy names second."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable
+
+from rapidfuzz import fuzz, process
+
+from core.identity.onepiece import OnePieceId
+from core.identity.pokemon import CardNumber, number_key
+from core.identity.query import QueryParts, parse_query, take_numbers
+from core.identity.text import InputError, clean_query, fold
+from core.models import Card, CardSet, Game
+
+NAME_CUTOFF = 72.0  # below this a name match is a guess, not a hit
+SURE_SCORE = 90.0  # a lone fuzzy match below this is offered as a choice, never silently priced
+TIE_MARGIN = 0.5
+MAX_CHOICES = 25
+_EXTRA_ALIASES = {"base set": "base1", "sv151": "sv3pt5", "pokemon 151": "sv3pt5", "sv 151": "sv3pt5"}
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    card: Card
+
+
+@dataclass(frozen=True, slots=True)
+class Ambiguous:
+    choices: tuple[Card, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NotFound:
+    message: str
+    suggestions: tuple[Card, ...] = ()
+
+
+Outcome = Resolved | Ambiguous | NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    game: Game | None = None
+    set_code: str | None = None
+    rarity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    outcome: Outcome
+    ranked: tuple[Card, ...]  # best first
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    card: Card
+    score: float
+
+
+class CatalogIndex:
+    """An in-memory index over the whole catalog (≈25k cards fit in a few MB)."""
+
+    def __init__(self, sets: Iterable[CardSet], cards: Iterable[Card]) -> None:
+        self.sets: dict[tuple[Game, str], CardSet] = {(s.game, s.code.lower()): s for s in sets}
+        self.cards: list[Card] = list(cards)
+        self._by_id = {c.canonical_id.lower(): c for c in self.cards}
+        self._by_set_number: dict[tuple[str, str], list[Card]] = defaultdict(list)
+        self._by_number: dict[str, list[Card]] = defaultdict(list)
+        self._by_set: dict[str, list[Card]] = defaultdict(list)
+        self._op_base: dict[str, list[Card]] = defaultdict(list)
+        self._name_cards: dict[str, list[Card]] = defaultdict(list)
+        self._folded: dict[str, str] = {}
+        for card in self.cards:
+            self._add(card)
+        self._names = list(self._name_cards)
+        self._name_words = {w for name in self._names for w in name.split()}
+        self._aliases = self._build_aliases()
+        self._rank_key_cache: dict[str, tuple] = {}
+
+    # ------------------------------------------------------------ building
+
+    def _add(self, card: Card) -> None:
+        code = card.set_code.lower()
+        key = number_key(card.number) if card.game is Game.POKEMON else card.number.upper()
+        self._by_set_number[(code, key)].append(card)
+        self._by_set[code].append(card)
+        if card.game is Game.POKEMON:
+            self._by_number[key].append(card)
+        else:
+            self._op_base[card.number.upper()].append(card)
+            for extra in card.extra_sets:
+                self._by_set[extra.lower()].append(card)
+        folded = fold(card.name)
+        self._folded[card.canonical_id] = folded
+        self._name_cards[folded].append(card)
+
+    def _build_aliases(self) -> dict[str, list[str]]:
+        aliases: dict[str, list[str]] = defaultdict(list)
+        for (_, code), card_set in self.sets.items():
+            names = {fold(code), fold(card_set.name)}
+            if card_set.game is Game.ONE_PIECE and card_set.name == card_set.code:
+                names.discard(fold(card_set.name))
+            ptcgo = fold(card_set.ptcgo_code or "")
+            if ptcgo and ptcgo not in self._name_words and len(ptcgo) >= 3:
+                names.add(ptcgo)
+            for alias in names - {""}:
+                aliases[alias].append(code)
+        for alias, code in _EXTRA_ALIASES.items():
+            if (Game.POKEMON, code) in self.sets:
+                aliases[alias] = [code]
+        return dict(aliases)
+
+    # ------------------------------------------------------------ public API
+
+    def get(self, canonical_id: str) -> Card | None:
+        return self._by_id.get(canonical_id.strip().lower())
+
+    def set_of(self, card: Card) -> CardSet | None:
+        return self.sets.get((card.game, card.set_code.lower()))
+
+    def list_sets(self, game: Game | None = None) -> list[CardSet]:
+        chosen = [s for s in self.sets.values() if game is None or s.game is game]
+        return sorted(chosen, key=lambda s: (s.game, s.release_date or date.min, s.code), reverse=True)
+
+    def search(self, query: object, filters: SearchFilters = SearchFilters(), limit: int = MAX_CHOICES) -> SearchResult:
+        """Total: any input gives a SearchResult; refused input gives NotFound with the reason."""
+        try:
+            text = clean_query(query)
+        except InputError as err:
+            return SearchResult(NotFound(str(err)), ())
+        parts = parse_query(text)
+        if parts.op_ids:
+            return self._by_onepiece_id(parts.op_ids[0], parts, filters)
+        exact = self.get(text)
+        if exact is not None and _passes(exact, filters):
+            return SearchResult(Resolved(exact), (exact,))
+        scored = self._score(parts, filters)
+        return self._outcome(text, scored, limit)
+
+    # ------------------------------------------------------------ One Piece ids
+
+    def _by_onepiece_id(self, op_id: OnePieceId, parts: QueryParts, filters: SearchFilters) -> SearchResult:
+        group = [c for c in self._op_base.get(op_id.base_id, []) if _passes(c, filters)]
+        group.sort(key=lambda c: (c.variant is not None, c.variant or ""))
+        if op_id.variant:
+            exact = [c for c in group if c.variant == op_id.variant]
+            if exact:
+                return SearchResult(Resolved(exact[0]), tuple(exact + [c for c in group if c not in exact]))
+        if parts.parallel:
+            group = [c for c in group if (c.variant or "").startswith("p")] or group
+        if not group:
+            nearby = tuple(self._by_set.get(op_id.set_code.lower(), [])[:5])
+            return SearchResult(NotFound(f"No card {op_id.canonical_id} in the catalog.", nearby), nearby)
+        outcome = Resolved(group[0]) if len(group) == 1 else Ambiguous(tuple(group))
+        return SearchResult(outcome, tuple(group))
+
+    # ------------------------------------------------------------ scoring
+
+    def _score(self, parts: QueryParts, filters: SearchFilters) -> list[_Scored]:
+        tokens = list(parts.tokens)
+        set_codes, tokens = self._take_sets(tokens)
+        set_codes = [c.lower() for c in parts.op_sets] + set_codes
+        if filters.set_code:
+            set_codes = [filters.set_code.lower()]
+        number, bare, name_tokens = take_numbers(tokens)
+        name_tokens = [t for t in name_tokens if not t.isdigit()]
+        with_set = self._score_interpretation(parts, filters, set_codes, number, bare, name_tokens)
+        if set_codes and not filters.set_code and not parts.op_sets:
+            best = with_set[0].score if with_set else 0.0
+            if best < NAME_CUTOFF or (not name_tokens and number is None and not bare):
+                _, bare_all, names_all = take_numbers(list(parts.tokens))
+                names_all = [t for t in names_all if not t.isdigit()]
+                without = self._score_interpretation(parts, filters, [], number, bare_all, names_all)
+                if without and without[0].score >= max(best, 90.0 if not name_tokens else 0.0) + 0.01:
+                    return without
+        return with_set
+
+    def _take_sets(self, tokens: list[str]) -> tuple[list[str], list[str]]:
+        """Greedy longest match of set names/codes among the tokens."""
+        found: list[str] = []
+        kept: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in (5, 4, 3, 2, 1):
+                phrase = " ".join(tokens[i : i + size])
+                if len(tokens[i : i + size]) == size and phrase in self._aliases:
+                    found.extend(self._aliases[phrase])
+                    i += size
+                    break
+            else:
+                kept.append(tokens[i])
+                i += 1
+        return found, kept
+
+    def _score_interpretation(
+        self,
+        parts: QueryParts,
+        filters: SearchFilters,
+        set_codes: list[str],
+        number: CardNumber | None,
+        bare: list[int],
+        name_tokens: list[str],
+    ) -> list[_Scored]:
+        if set_codes and number is None and bare:
+            number, bare = CardNumber("", bare[0]), bare[1:]
+        pool = self._pool(set_codes, number)
+        name = " ".join(name_tokens)
+        if pool is None:
+            scored = self._score_all_names(name) if name else []
+        else:
+            scored = self._score_pool(pool, name)
+        scored = [s for s in scored if _passes(s.card, filters)]
+        return self._adjust(scored, parts, bare)
+
+    def _pool(self, set_codes: list[str], number: CardNumber | None) -> list[Card] | None:
+        """Cards the identity hints allow, or None when only the name can decide."""
+        if number is not None:
+            return self._number_pool(set_codes, number)
+        if set_codes:
+            return [c for code in dict.fromkeys(set_codes) for c in self._by_set.get(code, [])]
+        return None
+
+    def _number_pool(self, set_codes: list[str], number: CardNumber) -> list[Card]:
+        key = number.key
+        if number.promo_set and not set_codes:
+            set_codes = [number.promo_set]
+        if set_codes:
+            found = [c for code in set_codes for c in self._by_set_number.get((code, key), [])]
+            if not found:  # Trainer/Galarian Gallery numbers live in a subset (swsh9 -> swsh9tg)
+                subsets = [code for (_, code) in self.sets if any(code.startswith(s) for s in set_codes)]
+                found = [c for code in subsets for c in self._by_set_number.get((code, key), [])]
+            return found
+        found = self._by_number.get(key, [])
+        if number.total is not None:
+            found = [c for c in found if self._total_matches(c, number.total)]
+        return list(found)
+
+    def _total_matches(self, card: Card, total: int) -> bool:
+        card_set = self.set_of(card)
+        return card_set is not None and total in (card_set.printed_total, card_set.total)
+
+    def _score_all_names(self, name: str) -> list[_Scored]:
+        hits = process.extract(
+            name, self._names, scorer=fuzz.WRatio, processor=None, limit=60, score_cutoff=50
+        )
+        return [_Scored(card, score) for hit, score, _ in hits for card in self._name_cards[hit]]
+
+    def _score_pool(self, pool: list[Card], name: str) -> list[_Scored]:
+        if not name:
+            return [_Scored(card, 100.0) for card in pool]
+        cache: dict[str, float] = {}
+        scored = []
+        for card in pool:
+            folded = self._folded[card.canonical_id]
+            if folded not in cache:
+                cache[folded] = fuzz.WRatio(name, folded, processor=None)
+            scored.append(_Scored(card, cache[folded]))
+        return scored
+
+    def _adjust(self, scored: list[_Scored], parts: QueryParts, bare: list[int]) -> list[_Scored]:
+        """Soft hints: rarity words, parallels and stray numbers lift matching cards."""
+        wanted_numbers = {number_key(str(n)) for n in bare}
+        adjusted = []
+        for item in scored:
+            card, score = item.card, item.score
+            if parts.rarities and card.rarity in parts.rarities:
+                score += 5
+            if parts.parallel and (card.variant or "").startswith("p"):
+                score += 5
+            if wanted_numbers and number_key(card.number) in wanted_numbers:
+                score += 5
+            adjusted.append(_Scored(card, score))
+        if parts.rarities and any(c.card.rarity in parts.rarities for c in adjusted):
+            adjusted = [c for c in adjusted if c.card.rarity in parts.rarities]
+        adjusted.sort(key=lambda s: (-s.score, *self._rank_key(s.card)))
+        return adjusted
+
+    def _rank_key(self, card: Card) -> tuple:
+        """Ties: newest set first, then lowest number, base print before parallels."""
+        cached = self._rank_key_cache.get(card.canonical_id)
+        if cached is None:
+            card_set = self.set_of(card)
+            released = card_set.release_date if card_set and card_set.release_date else date.min
+            cached = (-released.toordinal(), card.set_code, _number_sort(card.number), card.variant or "")
+            self._rank_key_cache[card.canonical_id] = cached
+        return cached
+
+    # ------------------------------------------------------------ outcome
+
+    def _outcome(self, text: str, scored: list[_Scored], limit: int) -> SearchResult:
+        ranked = tuple(dict.fromkeys(s.card for s in scored))[:limit]
+        if not scored or scored[0].score < NAME_CUTOFF:
+            return SearchResult(NotFound(f"No card matches “{text}”.", ranked[:5]), ranked)
+        best = scored[0].score
+        top = tuple(dict.fromkeys(s.card for s in scored if s.score >= best - TIE_MARGIN))
+        if len(top) == 1 and best >= SURE_SCORE:
+            return SearchResult(Resolved(top[0]), ranked)
+        return SearchResult(Ambiguous(top[:MAX_CHOICES]), ranked)
+
+
+def _passes(card: Card, filters: SearchFilters) -> bool:
+    if filters.game is not None and card.game is not filters.game:
+        return False
+    if filters.set_code and card.set_code.lower() != filters.set_code.lower() and filters.set_code.lower() not in (
+        s.lower() for s in card.extra_sets
+    ):
+        return False
+    if filters.rarity and fold(card.rarity or "") != fold(filters.rarity):
+        return False
+    return True
+
+
+def _number_sort(number: str) -> tuple[str, int]:
+    digits = "".join(ch for ch in number.split("-")[-1] if ch.isdigit())
+    prefix = "".join(ch for ch in number if ch.isalpha())
+    return (prefix, int(digits) if digits else 0)
