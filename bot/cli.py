@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
 from typing import Any, Callable, Coroutine
@@ -11,6 +10,7 @@ from typing import Any, Callable, Coroutine
 from bot import output
 from bot.app import build_app
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
 from core.models import Game
 from core.search import NotFound, SearchFilters
 
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(err, file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.logging.level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _configure_logging(settings)
     try:
         return asyncio.run(args.handler(args, settings))
     except KeyboardInterrupt:
@@ -66,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+
+
+def _configure_logging(settings: Settings) -> None:
+    configure_logging(settings.logging.level, settings.logging.format)
 
 
 async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:

@@ -70,7 +70,14 @@ class Secrets(BaseSettings):
     pokemontcg_api_key: SecretStr | None = None
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, *_):  # noqa: ANN001, ANN206
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings)
 
 

@@ -16,6 +16,7 @@ from core.models import Card, CardSet, Game
 
 NAME_CUTOFF = 72.0  # below this a name match is a guess, not a hit
 SURE_SCORE = 90.0  # a lone fuzzy match below this is offered as a choice, never silently priced
+RELATED_FLOOR = 60.0  # weaker matches are noise in a result list
 TIE_MARGIN = 0.5
 MAX_CHOICES = 25
 _EXTRA_ALIASES = {"base set": "base1", "sv151": "sv3pt5", "pokemon 151": "sv3pt5", "sv 151": "sv3pt5"}
@@ -90,6 +91,8 @@ class CatalogIndex:
             self._by_number[key].append(card)
         else:
             self._op_base[card.number.upper()].append(card)
+            # "op05 119" means OP05-119: index the bare collector number within the set too.
+            self._by_set_number[(code, number_key(card.number.rsplit("-", 1)[-1]))].append(card)
             for extra in card.extra_sets:
                 self._by_set[extra.lower()].append(card)
         folded = fold(card.name)
@@ -97,19 +100,25 @@ class CatalogIndex:
         self._name_cards[folded].append(card)
 
     def _build_aliases(self) -> dict[str, list[str]]:
+        """Set codes, names and PTCGO codes -> set codes. A phrase that is also a card name stays a name."""
         aliases: dict[str, list[str]] = defaultdict(list)
+        folded_names = {code: fold(card_set.name) for (_, code), card_set in self.sets.items()}
         for (_, code), card_set in self.sets.items():
-            names = {fold(code), fold(card_set.name)}
-            if card_set.game is Game.ONE_PIECE and card_set.name == card_set.code:
-                names.discard(fold(card_set.name))
+            phrases = {fold(code)}
+            name = folded_names[code]
+            if name and name not in self._name_cards and name != fold(code):
+                phrases.add(name)
             ptcgo = fold(card_set.ptcgo_code or "")
-            if ptcgo and ptcgo not in self._name_words and len(ptcgo) >= 3:
-                names.add(ptcgo)
-            for alias in names - {""}:
-                aliases[alias].append(code)
-        for alias, code in _EXTRA_ALIASES.items():
+            if len(ptcgo) >= 3 and ptcgo not in self._name_words:
+                phrases.add(ptcgo)
+            for phrase in phrases - {""}:
+                aliases[phrase].append(code)
+        for phrase in list(aliases):  # "celebrations" also means "Celebrations: Classic Collection"
+            subsets = [code for code, name in folded_names.items() if name.startswith(phrase + " ")]
+            aliases[phrase].extend(c for c in subsets if c not in aliases[phrase])
+        for phrase, code in _EXTRA_ALIASES.items():
             if (Game.POKEMON, code) in self.sets:
-                aliases[alias] = [code]
+                aliases[phrase] = [code]
         return dict(aliases)
 
     # ------------------------------------------------------------ public API
@@ -243,9 +252,11 @@ class CatalogIndex:
 
     def _score_all_names(self, name: str) -> list[_Scored]:
         hits = process.extract(
-            name, self._names, scorer=fuzz.WRatio, processor=None, limit=60, score_cutoff=50
+            name, self._names, scorer=fuzz.WRatio, processor=None, limit=80, score_cutoff=50
         )
-        return [_Scored(card, score) for hit, score, _ in hits for card in self._name_cards[hit]]
+        return [
+            _Scored(card, _name_score(name, hit, score)) for hit, score, _ in hits for card in self._name_cards[hit]
+        ]
 
     def _score_pool(self, pool: list[Card], name: str) -> list[_Scored]:
         if not name:
@@ -255,7 +266,7 @@ class CatalogIndex:
         for card in pool:
             folded = self._folded[card.canonical_id]
             if folded not in cache:
-                cache[folded] = fuzz.WRatio(name, folded, processor=None)
+                cache[folded] = _name_score(name, folded, fuzz.WRatio(name, folded, processor=None))
             scored.append(_Scored(card, cache[folded]))
         return scored
 
@@ -290,14 +301,23 @@ class CatalogIndex:
     # ------------------------------------------------------------ outcome
 
     def _outcome(self, text: str, scored: list[_Scored], limit: int) -> SearchResult:
-        ranked = tuple(dict.fromkeys(s.card for s in scored))[:limit]
         if not scored or scored[0].score < NAME_CUTOFF:
-            return SearchResult(NotFound(f"No card matches “{text}”.", ranked[:5]), ranked)
+            suggestions = tuple(dict.fromkeys(s.card for s in scored))[:5]
+            return SearchResult(NotFound(f"No card matches “{text}”.", suggestions), suggestions)
+        ranked = tuple(dict.fromkeys(s.card for s in scored if s.score >= RELATED_FLOOR))[:limit]
         best = scored[0].score
         top = tuple(dict.fromkeys(s.card for s in scored if s.score >= best - TIE_MARGIN))
         if len(top) == 1 and best >= SURE_SCORE:
             return SearchResult(Resolved(top[0]), ranked)
         return SearchResult(Ambiguous(top[:MAX_CHOICES]), ranked)
+
+
+def _name_score(query: str, name: str, wratio: float) -> float:
+    """WRatio rewards a short name found inside a longer query ('mew' in 'mewtoo'); a user who typed
+    more than the name did not mean it, so such pairs fall back to plain similarity."""
+    if len(name) < len(query) and not set(name.split()) <= set(query.split()):
+        return min(wratio, max(fuzz.ratio(query, name), fuzz.token_sort_ratio(query, name)))
+    return wratio
 
 
 def _passes(card: Card, filters: SearchFilters) -> bool:

@@ -1,0 +1,119 @@
+"""Shared fixtures: real SQLite in a temp dir and, when reachable, real PostgreSQL (one schema per test)."""
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from storage import migrate
+from storage.db import create_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("TCGTRACKER_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SAMPLE_DIR = ROOT / "bot" / "sample"
+PG_URL = os.environ.get("TCGTRACKER_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+_pg_state: dict[str, str | None] = {}
+
+
+def shared(*parts: str) -> Path:
+    """A path in ../shared/data, or a clean skip when the shared data is not there."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not available: {path}")
+    return path
+
+
+async def postgres_unreachable_reason() -> str | None:
+    """None when PostgreSQL answers; else why not (checked once per session)."""
+    if "reason" not in _pg_state:
+        _pg_state["reason"] = await _probe_postgres()
+    return _pg_state["reason"]
+
+
+async def _probe_postgres() -> str | None:
+    import asyncpg
+
+    dsn = PG_URL.replace("postgresql+asyncpg://", "postgresql://")
+    try:
+        conn = await asyncio.wait_for(asyncpg.connect(dsn), timeout=3)
+    except Exception as err:  # any failure means: skip the PostgreSQL variant
+        return f"PostgreSQL not reachable at {dsn} ({type(err).__name__}: {err}); start it or set TCGTRACKER_TEST_PG_URL"
+    await conn.close()
+    return None
+
+
+async def make_engine(backend: str, tmp_path: Path):
+    """A migrated engine on a fresh database; returns (engine, cleanup coroutine function)."""
+    if backend == "sqlite":
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+        await migrate.upgrade(engine)
+        return engine, engine.dispose
+    reason = await postgres_unreachable_reason()
+    if reason:
+        pytest.skip(reason)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    async with admin.begin() as conn:
+        await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    engine = create_engine(PG_URL, connect_args={"server_settings": {"search_path": schema}})
+    await migrate.upgrade(engine)
+
+    async def cleanup() -> None:
+        await engine.dispose()
+        async with admin.begin() as conn:
+            await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        await admin.dispose()
+
+    return engine, cleanup
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+async def engine(request, tmp_path):
+    eng, cleanup = await make_engine(request.param, tmp_path)
+    try:
+        yield eng
+    finally:
+        await cleanup()
+
+
+@pytest.fixture
+async def sqlite_engine(tmp_path):
+    eng, cleanup = await make_engine("sqlite", tmp_path)
+    try:
+        yield eng
+    finally:
+        await cleanup()
+
+
+@pytest.fixture(scope="session")
+def sample_index():
+    from core.catalog import read_onepiece, read_pokemon
+    from core.search import CatalogIndex
+
+    poke, op = read_pokemon(SAMPLE_DIR / "pokemon"), read_onepiece(SAMPLE_DIR / "onepiece")
+    return CatalogIndex([*poke.sets.values(), *op.sets.values()], [*poke.cards.values(), *op.cards.values()])
+
+
+@pytest.fixture(scope="session")
+def real_catalog():
+    from core.catalog import read_onepiece, read_pokemon
+
+    return (
+        read_pokemon(shared("pokemon", "pokemon-tcg-data")),
+        read_onepiece(shared("onepiece", "punk-records")),
+    )
+
+
+@pytest.fixture(scope="session")
+def real_index(real_catalog):
+    from core.search import CatalogIndex
+
+    poke, op = real_catalog
+    return CatalogIndex([*poke.sets.values(), *op.sets.values()], [*poke.cards.values(), *op.cards.values()])

@@ -1,0 +1,65 @@
+"""Search behaviour on the bundled sample: identity first, names second, never an exception."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.models import Game
+from core.search import Ambiguous, NotFound, Resolved, SearchFilters
+
+
+def ids(cards):
+    return [c.canonical_id for c in cards]
+
+
+def test_set_and_number_resolve(sample_index):
+    assert sample_index.search("sv3pt5 199").outcome == Resolved(sample_index.get("sv3pt5-199"))
+    assert sample_index.search("151 199").outcome == Resolved(sample_index.get("sv3pt5-199"))
+
+
+def test_canonical_id_resolves(sample_index):
+    assert sample_index.search("SV8-238").outcome == Resolved(sample_index.get("sv8-238"))
+
+
+def test_name_with_set_name_offers_the_set_s_cards(sample_index):
+    outcome = sample_index.search("pikachu ex surging sparks").outcome
+    assert isinstance(outcome, Ambiguous)
+    assert ids(outcome.choices) == ["sv8-57", "sv8-238", "sv8-247"]
+
+
+def test_rarity_word_narrows_choices(sample_index):
+    outcome = sample_index.search("charizard ex sir").outcome
+    assert outcome == Resolved(sample_index.get("sv3pt5-199"))
+
+
+def test_parallel_word_prefers_parallels(sample_index):
+    outcome = sample_index.search("OP05-119 alt art").outcome
+    assert isinstance(outcome, Ambiguous) and ids(outcome.choices) == ["OP05-119_p1", "OP05-119_p2"]
+
+
+def test_filters_restrict_game_set_and_rarity(sample_index):
+    result = sample_index.search("pikachu", SearchFilters(game=Game.POKEMON, set_code="sv3pt5"))
+    assert set(ids(result.ranked)) <= {"sv3pt5-25", "sv3pt5-173"}
+    result = sample_index.search("pikachu", SearchFilters(rarity="promo"))
+    assert set(ids(result.ranked)) == {"svp-27", "svp-88"}
+    assert isinstance(sample_index.search("luffy", SearchFilters(game=Game.POKEMON)).outcome, NotFound)
+
+
+def test_unknown_one_piece_id_says_so_and_suggests_the_set(sample_index):
+    outcome = sample_index.search("OP05-999").outcome
+    assert isinstance(outcome, NotFound) and "OP05-999" in outcome.message
+    assert outcome.suggestions and all(c.set_code == "OP05" for c in outcome.suggestions)
+
+
+def test_a_weak_fuzzy_match_is_offered_never_silently_chosen(sample_index):
+    outcome = sample_index.search("blastoyze ex mega").outcome
+    assert not isinstance(outcome, Resolved)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_search_is_total(sample_index, text):
+    result = sample_index.search(text)
+    assert isinstance(result.outcome, (Resolved, Ambiguous, NotFound))
+    if isinstance(result.outcome, NotFound):
+        assert result.outcome.message

@@ -1,0 +1,172 @@
+"""Search on the real catalog (../shared/data): the queries collectors type, with the card they mean."""
+from __future__ import annotations
+
+import pytest
+
+from core.identity.text import fold
+from core.search import Ambiguous, NotFound, Resolved
+
+pytestmark = pytest.mark.shared_data
+
+# (query, expected): an id, a tuple of ids (any counts), or a dict predicate over name/set/rarity.
+QUERIES: list[tuple[str, object]] = [
+    ("charizard ex 199/165", "sv3pt5-199"),
+    ("sv3pt5 199", "sv3pt5-199"),
+    ("sv3pt5-199", "sv3pt5-199"),
+    ("pikachu 238/191", "sv8-238"),
+    ("Latios 203/191", "sv8-203"),
+    ("charizard 4/102", "base1-4"),
+    ("venusaur 15/102", "base1-15"),
+    ("umbreon vmax 215/203", "swsh7-215"),
+    ("rayquaza vmax 218/203", "swsh7-218"),
+    ("giratina v 186/196", "swsh11-186"),
+    ("lugia v 186/195", "swsh12-186"),
+    ("charizard vmax 074/073", "swsh35-74"),
+    ("pikachu vmax 188/185", "swsh4-188"),
+    ("charizard ex 223/197", "sv3-223"),
+    ("magikarp 203/193", "sv2-203"),
+    ("mew vmax 114/264", "swsh8-114"),
+    ("gengar vmax 271/264", "swsh8-271"),
+    ("espeon vmax 270/264", "swsh8-270"),
+    ("umbreon ex 161/131", "sv8pt5-161"),
+    ("charizard ex 234/091", "sv4pt5-234"),
+    ("pikachu 160/159", "swsh12pt5-160"),
+    ("SWSH050", "swshp-SWSH050"),
+    ("SVP 085", "svp-85"),
+    ("GG44/GG70", "swsh12pt5gg-GG44"),
+    ("SV107/SV122", "swsh45sv-SV107"),
+    ("charizard gx sv49", "sma-SV49"),
+    ("TG05/TG30", ("swsh9tg-TG05", "swsh10tg-TG05", "swsh11tg-TG05", "swsh12tg-TG05")),
+    ("dark charizard team rocket", "base5-4"),
+    ("lugia neo genesis", "neo1-9"),
+    ("blastoise base set", "base1-2"),
+    ("charizard base set", "base1-4"),
+    ("charizard ex 151", {"name": "Charizard ex", "set": "sv3pt5"}),
+    ("mew ex 151", {"name": "Mew ex", "set": "sv3pt5"}),
+    ("charizard ex obsidian flames", {"name": "Charizard ex", "set": "sv3"}),
+    ("umbreon vmax evolving skies", {"name": "Umbreon VMAX", "set": "swsh7"}),
+    ("pikachu surging sparks", {"name": "Pikachu ex", "set": "sv8"}),
+    ("umbreon ex prismatic evolutions", {"name": "Umbreon ex", "set": "sv8pt5"}),
+    ("lugia v silver tempest", {"name": "Lugia V", "set": "swsh12"}),
+    ("iono paldea evolved", {"name": "Iono", "set": "sv2"}),
+    ("gengar vmax fusion strike", {"name": "Gengar VMAX", "set": "swsh8"}),
+    ("charizard celebrations", {"name": "Charizard", "set": "cel25c"}),
+    ("charzard", {"name": "Charizard"}),
+    ("mewtoo", {"name": "Mewtwo"}),
+    ("pikachu", {"name": "Pikachu"}),
+    ("blastoise", {"name": "Blastoise"}),
+    ("umbreon vmax", {"name": "Umbreon VMAX"}),
+    ("giratna v", {"name": "Giratina V"}),
+    ("lugia v", {"name": "Lugia V"}),
+    ("rayquaza vmax", {"name": "Rayquaza VMAX"}),
+    ("snorlax", {"name": "Snorlax"}),
+    ("eevee", {"name": "Eevee"}),
+    ("gardevoir ex", {"name": "Gardevoir ex"}),
+    ("bulbasuar", {"name": "Bulbasaur"}),
+    ("charizard ex", {"name": "Charizard ex"}),
+    ("dragonite v", {"name": "Dragonite V"}),
+    ("pikachu promo", {"name": "Pikachu", "rarity": "Promo"}),
+    ("zard", {"contains": "charizard"}),
+    ("mew ex", {"name": "Mew ex"}),
+    ("OP05-119", "OP05-119"),
+    ("OP05-119_p1", "OP05-119_p1"),
+    ("op05 119", "OP05-119"),
+    ("OP-05-119", "OP05-119"),
+    ("luffy sec op05", {"number": "OP05-119"}),
+    ("shanks leader st05", "ST05-001"),
+    ("douglas bullet", {"name": "Douglas Bullet"}),
+    ("douglas bullet st05", "ST05-011"),
+    ("ST05-011", "ST05-011"),
+    ("nami", {"name": "Nami"}),
+    ("roronoa zoro", {"name": "Roronoa Zoro"}),
+    ("zoro op01", {"name": "Roronoa Zoro", "set": "OP01"}),
+    ("trafalgar law op01 leader", {"name": "Trafalgar Law", "set": "OP01", "rarity": "L"}),
+    ("boa hancock", {"name": "Boa Hancock"}),
+    ("yamato op01 sec", {"number": "OP01-121"}),
+    ("uta st11", {"name": "Uta", "set": "ST11"}),
+    ("P-001", "P-001"),
+    ("shanks op01 sec", {"number": "OP01-120"}),
+    ("portgas d ace", {"name": "Portgas.D.Ace"}),
+    ("monkey d luffy op05 leader", {"number": "OP05-060"}),
+    ("kid op05", {"contains": "kid", "set": "OP05"}),
+    ("rebecca op05", {"number": "OP05-091"}),
+    ("silvers rayleigh op08", {"number": "OP08-118"}),
+    ("chopper op08 leader", {"number": "OP08-001"}),
+]
+
+
+def _satisfies(card, expected) -> bool:
+    if isinstance(expected, str):
+        return card.canonical_id == expected
+    if isinstance(expected, tuple):
+        return card.canonical_id in expected
+    checks = {
+        "name": lambda v: card.name == v,
+        "set": lambda v: card.set_code == v,
+        "rarity": lambda v: card.rarity == v,
+        "number": lambda v: card.number == v,
+        "contains": lambda v: v in fold(card.name),
+    }
+    return all(checks[key](value) for key, value in expected.items())
+
+
+def test_expected_cards_exist(real_index):
+    for query, expected in QUERIES:
+        assert any(_satisfies(c, expected) for c in real_index.cards), f"bad expectation for {query!r}"
+
+
+def test_hit_rates_on_realistic_queries(real_index):
+    assert len(QUERIES) >= 60
+    hits1 = hits5 = 0
+    misses = []
+    for query, expected in QUERIES:
+        ranked = real_index.search(query).ranked
+        top1 = bool(ranked) and _satisfies(ranked[0], expected)
+        top5 = any(_satisfies(c, expected) for c in ranked[:5])
+        hits1 += top1
+        hits5 += top5
+        if not top1:
+            misses.append((query, [c.canonical_id for c in ranked[:3]]))
+    n = len(QUERIES)
+    print(f"\nsearch quality on {n} queries: hit@1 = {hits1 / n:.3f}, hit@5 = {hits5 / n:.3f}; misses@1: {misses}")
+    assert hits1 / n >= 0.93, misses
+    assert hits5 / n >= 0.97, misses
+
+
+def test_charizard_ex_151_offers_exactly_its_charizard_ex_cards(real_index):
+    outcome = real_index.search("charizard ex 151").outcome
+    assert isinstance(outcome, Ambiguous)
+    expected = {c.canonical_id for c in real_index.cards if c.set_code == "sv3pt5" and c.name == "Charizard ex"}
+    assert {c.canonical_id for c in outcome.choices} == expected == {"sv3pt5-6", "sv3pt5-183", "sv3pt5-199"}
+
+
+@pytest.mark.parametrize(
+    ("query", "card_id"),
+    [("charizard ex 199/165", "sv3pt5-199"), ("pikachu 238/191", "sv8-238"), ("OP05-119_p2", "OP05-119_p2")],
+)
+def test_exact_identity_resolves_to_one_card(real_index, query, card_id):
+    outcome = real_index.search(query).outcome
+    assert isinstance(outcome, Resolved) and outcome.card.canonical_id == card_id
+    if card_id == "sv8-238":
+        assert outcome.card.rarity == "Special Illustration Rare"
+
+
+def test_one_piece_id_offers_the_base_print_and_its_parallels(real_index):
+    outcome = real_index.search("OP05-119").outcome
+    assert isinstance(outcome, Ambiguous)
+    ids = [c.canonical_id for c in outcome.choices]
+    assert ids[0] == "OP05-119"
+    assert set(ids) == {c.canonical_id for c in real_index.cards if c.number == "OP05-119"}
+    assert {"OP05-119_p1", "OP05-119_p2"} <= set(ids)
+
+
+@pytest.mark.parametrize(("typo", "name"), [("charzard", "Charizard"), ("mewtoo", "Mewtwo"), ("pikachuu", "Pikachu")])
+def test_typos_still_find_the_card(real_index, typo, name):
+    result = real_index.search(typo)
+    assert not isinstance(result.outcome, NotFound)
+    assert result.ranked[0].name == name
+
+
+def test_hopeless_query_returns_a_message_not_a_guess(real_index):
+    outcome = real_index.search("qqqqzzzzxxxx").outcome
+    assert isinstance(outcome, NotFound) and "No card matches" in outcome.message

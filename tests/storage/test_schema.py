@@ -1,0 +1,36 @@
+"""Migrations build the schema the code expects, on SQLite and PostgreSQL; SQLite runs with safe pragmas."""
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from storage import migrate
+from storage.tables import metadata
+
+
+async def test_migrations_reach_head_and_match_the_table_definitions(engine):
+    assert await migrate.current_revision(engine) == migrate.head_revision()
+
+    def diff(sync_conn):
+        return compare_metadata(MigrationContext.configure(sync_conn, opts={"compare_type": True}), metadata)
+
+    async with engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+
+
+async def test_upgrading_twice_is_a_no_op(engine):
+    before = await migrate.current_revision(engine)
+    assert await migrate.upgrade(engine) == before
+
+
+async def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(sqlite_engine):
+    async with sqlite_engine.connect() as conn:
+        assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+        assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+        assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+async def test_price_history_is_clustered_by_printing_and_time_on_sqlite(sqlite_engine):
+    async with sqlite_engine.connect() as conn:
+        sql = (await conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name='price_history'")).scalar()
+    assert "WITHOUT ROWID" in sql.upper()
