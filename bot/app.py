@@ -6,15 +6,22 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import AsyncIterator
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config import Settings
+from bot.config import Secrets, Settings
+from bot.sources import build_runners
+from core.collect import CollectService
+from core.price_service import PriceService
 from core.services import CatalogService
 from storage import migrate
 from storage.catalog_repo import SqlCatalogRepository
 from storage.db import create_engine
+from storage.price_queries import SqlPriceQueries
+from storage.price_repo import SqlPriceStore
 
 log = logging.getLogger(__name__)
+USER_AGENT = "tcgtracker/0.1 (+https://github.com/tcgtracker)"
 
 
 @dataclass
@@ -22,15 +29,35 @@ class App:
     settings: Settings
     engine: AsyncEngine
     catalog: CatalogService
+    store: SqlPriceStore
+    queries: SqlPriceQueries
+    prices: PriceService
+    collector: CollectService
+    http: httpx.AsyncClient
 
 
 @asynccontextmanager
-async def build_app(settings: Settings, *, migrate_now: bool | None = None) -> AsyncIterator[App]:
+async def build_app(
+    settings: Settings,
+    *,
+    migrate_now: bool | None = None,
+    secrets: Secrets | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sources: set[str] | None = None,
+) -> AsyncIterator[App]:
+    """Everything the process needs; `transport` replaces the network (tests, demo, dump imports)."""
     engine = create_engine(settings.database.url, echo=settings.database.echo, pool_size=settings.database.pool_size)
+    http = httpx.AsyncClient(transport=transport, headers={"User-Agent": USER_AGENT}, follow_redirects=True)
     try:
         if settings.database.migrate_on_start if migrate_now is None else migrate_now:
             revision = await migrate.upgrade(engine)
             log.info("database at revision %s (%s)", revision, engine.url.render_as_string(hide_password=True))
-        yield App(settings, engine, CatalogService(SqlCatalogRepository(engine)))
+        catalog = CatalogService(SqlCatalogRepository(engine))
+        store = SqlPriceStore(engine)
+        queries = SqlPriceQueries(engine, store)
+        runners = build_runners(settings, secrets or Secrets(), http, store, only=sources)
+        collector = CollectService(catalog.index, queries, runners)
+        yield App(settings, engine, catalog, store, queries, PriceService(queries), collector, http)
     finally:
+        await http.aclose()
         await engine.dispose()

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from pathlib import Path
 from typing import Any, Callable, Coroutine
 
-from bot import output
+from bot import cli_prices, output
 from bot.app import build_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
@@ -41,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=None)
     _json_flag(search).set_defaults(handler=cmd_search)
 
+    cli_prices.add_commands(commands, _json_flag)
+
     demo = commands.add_parser("demo", help="offline demo on the bundled sample: migrate, import, search")
     _json_flag(demo).set_defaults(handler=cmd_demo)
     return parser
@@ -63,8 +66,13 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(args.handler(args, settings))
     except KeyboardInterrupt:
         return 130
-    except (FileNotFoundError, ValueError) as err:
+    except (FileNotFoundError, ValueError, LookupError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return 1
+    except Exception as err:  # noqa: BLE001 - the last line of defence: one readable line, details in the log
+        logging.getLogger("tcgtracker").debug("unexpected failure", exc_info=True)
+        print(f"error: unexpected {type(err).__name__}: {err} (run with TCGTRACKER_LOGGING__LEVEL=DEBUG for details)",
+              file=sys.stderr)
         return 1
 
 

@@ -27,6 +27,36 @@ class SearchSettings(_Section):
     max_results: int = Field(25, ge=1, le=100)
 
 
+class SourceSettings(_Section):
+    """One price source: whether and how often it runs, and its HTTP policy."""
+
+    enabled: bool = False
+    base_url: str = ""
+    games: list[Literal["pokemon", "onepiece"]] = ["pokemon", "onepiece"]
+    interval_minutes: int = Field(1440, ge=1)
+    jitter_seconds: int = Field(600, ge=0)
+    per_minute: int = Field(60, ge=1)
+    per_hour: int = Field(2000, ge=1)
+    timeout_s: float = Field(30.0, gt=0)
+    attempts: int = Field(5, ge=1, le=20)
+    retry_budget_s: float = Field(300.0, gt=0)
+    wait_initial_s: float = Field(0.5, ge=0)
+    wait_max_s: float = Field(60.0, ge=0)
+    breaker_threshold: int = Field(5, ge=1)
+    breaker_reset_s: float = Field(300.0, gt=0)
+    # TCGplayer group id -> catalog set code, for groups the automatic matching gets wrong.
+    group_overrides: dict[str, str] = {}
+    # pokemontcg.io: which sets to price ([] = every Pokémon set in the catalog).
+    sets: list[str] = []
+
+
+class SourcesSettings(_Section):
+    tcgcsv: SourceSettings = SourceSettings(enabled=True, base_url="https://tcgcsv.com")
+    tcgplayer: SourceSettings = SourceSettings(base_url="https://api.tcgplayer.com", per_minute=300)
+    pokemontcg: SourceSettings = SourceSettings(base_url="https://api.pokemontcg.io/v2", games=["pokemon"], per_minute=30, per_hour=1000)
+    ebay: SourceSettings = SourceSettings(base_url="https://api.ebay.com", interval_minutes=360, per_minute=30, per_hour=5000)
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -41,6 +71,7 @@ class Settings(BaseSettings):
 
     database: DatabaseSettings = DatabaseSettings()
     search: SearchSettings = SearchSettings()
+    sources: SourcesSettings = SourcesSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @classmethod

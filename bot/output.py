@@ -1,10 +1,16 @@
 """Plain-text and JSON rendering for the CLI."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
+from core.collect import CollectReport
+from core.models import CardSet
 from core.ports import ImportReport
+from core.price_service import CardPrices, format_age
+from core.prices import condition_label
+from core.services_types import SourceHealth, UnmatchedProduct
 from core.search import Ambiguous, CatalogIndex, NotFound, Resolved, SearchResult
 
 
@@ -83,3 +89,89 @@ def search_text(result: SearchResult, items: list[dict[str, Any]]) -> str:
     if isinstance(outcome, Ambiguous):
         return f"{len(outcome.choices)} cards match; pick one by id:\n" + table(items)
     return table(items)
+
+
+def slots_dict(item: Any) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in dataclasses.asdict(item).items()}
+
+
+def collect_text(report: CollectReport) -> str:
+    c = report.counts
+    lines = [
+        f"{report.source}: snapshot {report.snapshot.date() if report.snapshot else '?'}: {c.units} units stored"
+        f" ({c.skipped_units} already done), {c.inserted} new prices, {c.updated} updated, {c.unchanged} unchanged,"
+        f" {c.invalid} invalid, {c.unmatched} unmatched"
+    ]
+    lines += [f"  {count:6d}  {reason}" for reason, count in c.reasons.most_common(10)]
+    lines += [f"  error: {e}" for e in report.errors]
+    return "\n".join(lines)
+
+
+def _money(cents: int | None, currency: str) -> str | None:
+    from core.models import Money
+
+    return None if cents is None else str(Money.from_cents(cents, currency))
+
+
+def prices_dict(prices: CardPrices, card_set: CardSet | None) -> dict[str, Any]:
+    card = prices.card
+    return {
+        "card": {"id": card.canonical_id, "game": card.game.value, "name": card.name, "set": card.set_code,
+                 "set_name": card_set.name if card_set else card.set_code, "number": card.number,
+                 "rarity": card.rarity, "image": card.image_url},
+        "prices": [
+            {"finish": l.finish.value, "variant": l.variant, "source": l.source,
+             "condition": condition_label(l.condition), "currency": l.currency,
+             "market": _money(l.market_cents, l.currency), "low": _money(l.low_cents, l.currency),
+             "mid": _money(l.mid_cents, l.currency), "high": _money(l.high_cents, l.currency),
+             "sample_size": l.sample_size, "as_of": l.as_of.isoformat(),
+             "age": format_age(prices.checked_at - l.as_of)}
+            for l in prices.lines
+        ],
+        "notes": list(prices.notes),
+    }
+
+
+def prices_text(prices: CardPrices, card_set: CardSet | None) -> str:
+    data = prices_dict(prices, card_set)
+    card = data["card"]
+    head = f"{card['name']} · {card['set_name']} ({card['set']}) · {card['number']} · {card['rarity'] or ''}".rstrip(" ·")
+    rows = [
+        {"finish": p["finish"] + (f" ({p['variant']})" if p["variant"] else ""), "source": p["source"],
+         "condition": p["condition"], "market": p["market"] or "-", "low": p["low"] or "-", "high": p["high"] or "-",
+         "as of": f"{p['as_of'][:10]} ({p['age']})"}
+        for p in data["prices"]
+    ]
+    body = plain_table(rows) if rows else ""
+    return "\n".join([head, body, *(f"note: {n}" for n in prices.notes)]).replace("\n\n", "\n")
+
+
+def plain_table(rows: list[dict[str, Any]]) -> str:
+    headers = list(rows[0])
+    cells = [[str(r[h]) for h in headers] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    fmt = lambda cs: "  ".join(c.ljust(w) for c, w in zip(cs, widths)).rstrip()  # noqa: E731
+    return "\n".join([fmt(headers), fmt(["-" * w for w in widths]), *map(fmt, cells)])
+
+
+def unmatched_text(rows: list[UnmatchedProduct]) -> str:
+    if not rows:
+        return "Every product seen so far is mapped to a printing."
+    return plain_table([
+        {"source": r.source, "id": r.external_id, "sub-type": r.sub_type, "group": r.group_ref,
+         "product": r.product_name, "reason": r.reason or ""} for r in rows
+    ])
+
+
+def health_text(rows: list[SourceHealth]) -> str:
+    if not rows:
+        return "No source has run yet."
+    return plain_table([
+        {"source": h.name, "circuit": h.circuit_state, "last success": _when(h.last_success_at),
+         "last snapshot": _when(h.last_snapshot_at), "failures": h.consecutive_failures,
+         "last error": (h.last_error or "")[:60]} for h in rows
+    ])
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"

@@ -207,18 +207,18 @@ def _add_onepiece_rows(batch: CatalogBatch, rows: Iterable[Any], pack_codes: dic
         if card is None:
             batch.skipped += 1
             continue
-        pack_sets = tuple(c for c in pack_codes.get(str(raw.get("pack_id")), []) if c != card.set_code)
+        pack_sets = tuple(pack_codes.get(str(raw.get("pack_id")), []))
         previous = batch.cards.get(card.canonical_id)
         if previous is not None:
             # The same printing listed in a second pack: one card, remember both packs.
-            merged = tuple(dict.fromkeys(previous.extra_sets + pack_sets))
-            batch.cards[card.canonical_id] = _with_extra_sets(previous, merged)
+            merged = tuple(dict.fromkeys(previous.packs + pack_sets))
+            batch.cards[card.canonical_id] = _with_packs(previous, merged)
             continue
-        batch.cards[card.canonical_id] = _with_extra_sets(card, pack_sets)
+        batch.cards[card.canonical_id] = _with_packs(card, pack_sets)
 
 
-def _with_extra_sets(card: Card, extra: tuple[str, ...]) -> Card:
-    return replace(card, extra_sets=extra)
+def _with_packs(card: Card, extra: tuple[str, ...]) -> Card:
+    return replace(card, packs=extra)
 
 
 def _fill_onepiece_sets(batch: CatalogBatch) -> None:

@@ -99,7 +99,7 @@ class Card:
     image_url: str | None = None
     language: str = "en"
     variant: str | None = None  # One Piece: p1, p2, r1 ...
-    extra_sets: tuple[str, ...] = field(default=())  # other packs the same printing appears in
+    packs: tuple[str, ...] = field(default=())  # One Piece: set codes of the packs it was released in
 
 
 def utcnow() -> datetime:

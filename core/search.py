@@ -1,6 +1,7 @@
 """Catalog search: exact identity first (ids, set + number, number/total), fuzzy names second."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,8 @@ SURE_SCORE = 90.0  # a lone fuzzy match below this is offered as a choice, never
 RELATED_FLOOR = 60.0  # weaker matches are noise in a result list
 TIE_MARGIN = 0.5
 MAX_CHOICES = 25
+_ZERO_PADDED = re.compile(r"^([a-z]+)0+(\d)")  # "sv08" on a listing means set sv8
+NUMBER_EVIDENCE = 10.0  # a matching printed number is evidence on top of the name
 _EXTRA_ALIASES = {"base set": "base1", "sv151": "sv3pt5", "pokemon 151": "sv3pt5", "sv 151": "sv3pt5"}
 
 
@@ -93,8 +96,9 @@ class CatalogIndex:
             self._op_base[card.number.upper()].append(card)
             # "op05 119" means OP05-119: index the bare collector number within the set too.
             self._by_set_number[(code, number_key(card.number.rsplit("-", 1)[-1]))].append(card)
-            for extra in card.extra_sets:
-                self._by_set[extra.lower()].append(card)
+            for pack in card.packs:
+                if pack.lower() != code:
+                    self._by_set[pack.lower()].append(card)
         folded = fold(card.name)
         self._folded[card.canonical_id] = folded
         self._name_cards[folded].append(card)
@@ -126,6 +130,15 @@ class CatalogIndex:
     def get(self, canonical_id: str) -> Card | None:
         return self._by_id.get(canonical_id.strip().lower())
 
+    def cards_at(self, set_code: str, printed_number: str) -> list[Card]:
+        """Cards of a set with a printed number ('199', 'TG05', 'OP05-119' or '119' for One Piece)."""
+        return list(self._by_set_number.get((set_code.lower(), number_key(printed_number)), []))
+
+    def onepiece_group(self, base_id: str) -> list[Card]:
+        """A One Piece id's base print and its parallels/reprints, base first."""
+        group = self._op_base.get(base_id.upper(), [])
+        return sorted(group, key=lambda c: (c.variant is not None, _variant_order(c.variant)))
+
     def set_of(self, card: Card) -> CardSet | None:
         return self.sets.get((card.game, card.set_code.lower()))
 
@@ -145,14 +158,13 @@ class CatalogIndex:
         exact = self.get(text)
         if exact is not None and _passes(exact, filters):
             return SearchResult(Resolved(exact), (exact,))
-        scored = self._score(parts, filters)
-        return self._outcome(text, scored, limit)
+        scored, by_identity = self._score(parts, filters)
+        return self._outcome(text, scored, limit, by_identity)
 
     # ------------------------------------------------------------ One Piece ids
 
     def _by_onepiece_id(self, op_id: OnePieceId, parts: QueryParts, filters: SearchFilters) -> SearchResult:
-        group = [c for c in self._op_base.get(op_id.base_id, []) if _passes(c, filters)]
-        group.sort(key=lambda c: (c.variant is not None, c.variant or ""))
+        group = [c for c in self.onepiece_group(op_id.base_id) if _passes(c, filters)]
         if op_id.variant:
             exact = [c for c in group if c.variant == op_id.variant]
             if exact:
@@ -167,7 +179,8 @@ class CatalogIndex:
 
     # ------------------------------------------------------------ scoring
 
-    def _score(self, parts: QueryParts, filters: SearchFilters) -> list[_Scored]:
+    def _score(self, parts: QueryParts, filters: SearchFilters) -> tuple[list[_Scored], bool]:
+        """Scored cards, and whether a printed number (not a name alone) chose the pool."""
         tokens = list(parts.tokens)
         set_codes, tokens = self._take_sets(tokens)
         set_codes = [c.lower() for c in parts.op_sets] + set_codes
@@ -183,8 +196,8 @@ class CatalogIndex:
                 names_all = [t for t in names_all if not t.isdigit()]
                 without = self._score_interpretation(parts, filters, [], number, bare_all, names_all)
                 if without and without[0].score >= max(best, 90.0 if not name_tokens else 0.0) + 0.01:
-                    return without
-        return with_set
+                    return without, number is not None
+        return with_set, number is not None or (bool(set_codes) and bool(bare))
 
     def _take_sets(self, tokens: list[str]) -> tuple[list[str], list[str]]:
         """Greedy longest match of set names/codes among the tokens."""
@@ -194,6 +207,8 @@ class CatalogIndex:
         while i < len(tokens):
             for size in (5, 4, 3, 2, 1):
                 phrase = " ".join(tokens[i : i + size])
+                if size == 1:
+                    phrase = phrase if phrase in self._aliases else _ZERO_PADDED.sub(r"\1\2", phrase)
                 if len(tokens[i : i + size]) == size and phrase in self._aliases:
                     found.extend(self._aliases[phrase])
                     i += size
@@ -220,6 +235,8 @@ class CatalogIndex:
             scored = self._score_all_names(name) if name else []
         else:
             scored = self._score_pool(pool, name)
+            if number is not None and name:
+                scored = [_Scored(s.card, s.score + NUMBER_EVIDENCE) for s in scored]
         scored = [s for s in scored if _passes(s.card, filters)]
         return self._adjust(scored, parts, bare)
 
@@ -300,14 +317,14 @@ class CatalogIndex:
 
     # ------------------------------------------------------------ outcome
 
-    def _outcome(self, text: str, scored: list[_Scored], limit: int) -> SearchResult:
+    def _outcome(self, text: str, scored: list[_Scored], limit: int, by_identity: bool) -> SearchResult:
         if not scored or scored[0].score < NAME_CUTOFF:
             suggestions = tuple(dict.fromkeys(s.card for s in scored))[:5]
             return SearchResult(NotFound(f"No card matches “{text}”.", suggestions), suggestions)
         ranked = tuple(dict.fromkeys(s.card for s in scored if s.score >= RELATED_FLOOR))[:limit]
         best = scored[0].score
         top = tuple(dict.fromkeys(s.card for s in scored if s.score >= best - TIE_MARGIN))
-        if len(top) == 1 and best >= SURE_SCORE:
+        if len(top) == 1 and (best >= SURE_SCORE or (by_identity and len(scored) == 1)):
             return SearchResult(Resolved(top[0]), ranked)
         return SearchResult(Ambiguous(top[:MAX_CHOICES]), ranked)
 
@@ -324,12 +341,19 @@ def _passes(card: Card, filters: SearchFilters) -> bool:
     if filters.game is not None and card.game is not filters.game:
         return False
     if filters.set_code and card.set_code.lower() != filters.set_code.lower() and filters.set_code.lower() not in (
-        s.lower() for s in card.extra_sets
+        s.lower() for s in card.packs
     ):
         return False
     if filters.rarity and fold(card.rarity or "") != fold(filters.rarity):
         return False
     return True
+
+
+def _variant_order(variant: str | None) -> tuple[str, int]:
+    if not variant:
+        return ("", 0)
+    digits = "".join(ch for ch in variant if ch.isdigit())
+    return (variant[0], int(digits) if digits else 0)
 
 
 def _number_sort(number: str) -> tuple[str, int]:

@@ -12,7 +12,7 @@ from core.ports import ImportReport, UpsertCounts
 from storage.tables import cards, tcg_sets
 
 _SET_FIELDS = ("name", "series", "release_date", "printed_total", "total", "ptcgo_code")
-_CARD_FIELDS = ("set_id", "number", "name", "rarity", "supertype", "image_url", "variant", "extra_sets")
+_CARD_FIELDS = ("set_id", "number", "name", "rarity", "supertype", "image_url", "variant", "packs")
 
 
 class SqlCatalogRepository:
@@ -124,7 +124,7 @@ def _card_row(card: Card, set_id: int) -> dict[str, Any]:
         "supertype": card.supertype,
         "image_url": card.image_url,
         "variant": card.variant,
-        "extra_sets": ",".join(card.extra_sets),
+        "packs": ",".join(card.packs),
     }
 
 
@@ -154,5 +154,5 @@ def _card_from_row(row: Any, set_code: str) -> Card:
         image_url=row.image_url,
         language=row.language,
         variant=row.variant,
-        extra_sets=tuple(s for s in row.extra_sets.split(",") if s),
+        packs=tuple(s for s in row.packs.split(",") if s),
     )

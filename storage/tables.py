@@ -1,6 +1,8 @@
 """The schema. Migrations in storage/migrations are the source of truth; a test keeps this in step."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -18,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     false,
     true,
@@ -33,8 +36,28 @@ metadata = MetaData(
 )
 
 
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware UTC in and out, on SQLite (which stores naive text) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ANN001
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ANN001
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
 def _ts(name: str, nullable: bool = True) -> Column:
-    return Column(name, DateTime(timezone=True), nullable=nullable)
+    return Column(name, UtcDateTime(), nullable=nullable)
 
 
 tcg_sets = Table(
@@ -68,7 +91,7 @@ cards = Table(
     Column("supertype", String(32)),
     Column("image_url", String(500)),
     Column("variant", String(8)),
-    Column("extra_sets", String(200), nullable=False, server_default=""),
+    Column("packs", String(200), nullable=False, server_default=""),
     _ts("updated_at", nullable=False),
     UniqueConstraint("game", "canonical_id", "language"),
 )
@@ -80,13 +103,15 @@ printings = Table(
     Column("id", Integer, primary_key=True),
     Column("card_id", Integer, ForeignKey("cards.id", ondelete="CASCADE"), nullable=False),
     Column("finish", String(32), nullable=False),
-    UniqueConstraint("card_id", "finish"),
+    # "" for the plain printing; product variants such as "staff", "prerelease+staff", "cosmos_holo", "jumbo"
+    Column("variant", String(64), nullable=False, server_default=""),
+    UniqueConstraint("card_id", "finish", "variant"),
 )
 
 data_sources = Table(
     "data_sources",
     metadata,
-    Column("id", SmallInteger, primary_key=True),
+    Column("id", Integer, primary_key=True),
     Column("name", String(32), nullable=False, unique=True),
     Column("enabled", Boolean, nullable=False, server_default=true()),
     _ts("last_success_at"),
@@ -102,7 +127,7 @@ source_products = Table(
     "source_products",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("source_id", SmallInteger, ForeignKey("data_sources.id"), nullable=False),
+    Column("source_id", Integer, ForeignKey("data_sources.id"), nullable=False),
     Column("external_id", String(64), nullable=False),
     Column("sub_type", String(64), nullable=False, server_default=""),
     Column("printing_id", Integer, ForeignKey("printings.id", ondelete="SET NULL"), index=True),
@@ -134,6 +159,24 @@ price_history = Table(
     Column("sample_size", Integer),
     PrimaryKeyConstraint("printing_id", "source_id", "condition", "currency", "ts"),
     sqlite_with_rowid=False,
+)
+
+# One row per ingested snapshot unit (source, group, day): the ledger that keeps collectors on several
+# machines from ingesting the same unit twice, and the audit trail of what each run did.
+ingest_runs = Table(
+    "ingest_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("data_sources.id"), nullable=False),
+    Column("unit", String(64), nullable=False),
+    Column("snapshot_ts", BigInteger, nullable=False),
+    Column("inserted", Integer, nullable=False, server_default="0"),
+    Column("updated", Integer, nullable=False, server_default="0"),
+    Column("unchanged", Integer, nullable=False, server_default="0"),
+    Column("invalid", Integer, nullable=False, server_default="0"),
+    Column("unmatched", Integer, nullable=False, server_default="0"),
+    _ts("finished_at", nullable=False),
+    UniqueConstraint("source_id", "unit", "snapshot_ts"),
 )
 
 users = Table(
@@ -185,7 +228,7 @@ alert_rules = Table(
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("printing_id", Integer, ForeignKey("printings.id", ondelete="CASCADE"), nullable=False),
     Column("condition", SmallInteger, nullable=False),
-    Column("source_id", SmallInteger, ForeignKey("data_sources.id")),  # NULL: best across sources
+    Column("source_id", Integer, ForeignKey("data_sources.id")),  # NULL: best across sources
     Column("currency", SmallInteger, nullable=False),
     Column("kind", String(24), nullable=False),  # below, above, pct_move, n_day_low, availability
     Column("threshold_cents", BigInteger),

@@ -140,9 +140,9 @@ def take_numbers(tokens: list[str]) -> tuple[CardNumber | None, list[int], list[
         if token.upper() in KNOWN_PREFIXES and i + 1 < len(tokens) and tokens[i + 1].isdigit():
             token = token + tokens[i + 1]
             i += 1
-        parsed = parse_number(token) if number is None else None
-        if parsed is not None:
-            number = parsed
+        parsed = parse_number(token)
+        if parsed is not None and (number is None or (number.total is None and parsed.total is not None)):
+            number = parsed  # '203/191' beats a stray 'sv08' read as a prefixed number
         elif token.isdigit() and len(token) <= 4:
             bare.append(int(token))
             kept.append(token)

@@ -8,7 +8,7 @@ import unicodedata
 MAX_QUERY_CHARS = 200
 
 _SPACES = re.compile(r"\s+")
-_FOLD_PUNCT = re.compile(r"[.\-_'’`´:;,!?()\[\]{}\"“”#*+|\\/~^=<>@$%]+")
+_FOLD_PUNCT = re.compile(r"[.\-_'’`´:;,!?()\[\]{}\"“”#*+|\\/~^=<>@$%–—…]+")
 
 
 class InputError(ValueError):

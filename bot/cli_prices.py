@@ -1,0 +1,157 @@
+"""CLI commands for prices: collect, import-prices, price, mapping, status."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bot import output
+from bot.app import build_app
+from bot.config import Secrets, Settings
+from bot.sources import limits_of, overrides_of
+from core.collect import CollectReport, collect_tcgplayer_like, csv_dump_unit
+from core.mapping import PrintingKey
+from core.models import Finish, Game, utcnow
+from core.prices import day_start
+from core.search import NotFound, Resolved, SearchFilters
+from core.sources.files import FolderTransport
+from core.sources.http import SourceHttp
+from core.sources.tcgcsv import TcgcsvSource
+
+DUMP_BASE_URL = "http://dump.local"
+
+
+def add_commands(commands: argparse._SubParsersAction, json_flag) -> None:  # noqa: ANN001
+    collect = commands.add_parser("collect", help="collect prices from one source now")
+    collect.add_argument("--source", required=True, choices=["tcgcsv", "tcgplayer", "pokemontcg"])
+    collect.add_argument("--once", action="store_true", help="run once and exit (the default for this command)")
+    collect.add_argument("--force", action="store_true", help="re-apply units the ledger says are done")
+    json_flag(collect).set_defaults(handler=cmd_collect)
+
+    imp = commands.add_parser("import-prices", help="backfill prices from downloaded tcgcsv dumps")
+    imp.add_argument("--source", required=True, choices=["tcgcsv"])
+    imp.add_argument("path", type=Path, help="a ProductsAndPrices.csv, a folder of them, or a tcgcsv JSON mirror")
+    imp.add_argument("--date", help="the day the dump is from (YYYY-MM-DD, UTC); default today")
+    imp.add_argument("--force", action="store_true")
+    json_flag(imp).set_defaults(handler=cmd_import_prices)
+
+    price = commands.add_parser("price", help="latest prices of a card per finish, source and condition")
+    price.add_argument("query")
+    price.add_argument("--game", choices=[g.value for g in Game])
+    json_flag(price).set_defaults(handler=cmd_price)
+
+    mapping = commands.add_parser("mapping", help="source product -> printing mappings")
+    actions = mapping.add_subparsers(dest="mapping_command", required=True, metavar="ACTION")
+    unmatched = actions.add_parser("unmatched", help="products no printing was found for, with the reason")
+    unmatched.add_argument("--source")
+    unmatched.add_argument("--limit", type=int, default=100)
+    json_flag(unmatched).set_defaults(handler=cmd_mapping_unmatched)
+    pin = actions.add_parser("set", help="pin a source product to a printing (a manual override)")
+    pin.add_argument("source")
+    pin.add_argument("external_id")
+    pin.add_argument("printing", help="CARD_ID[:FINISH[:VARIANT]], e.g. mep-009:holofoil:pokemon_center_exclusive")
+    pin.add_argument("--sub-type", help="only this sub-type (TCGplayer subTypeName); default all")
+    json_flag(pin).set_defaults(handler=cmd_mapping_set)
+
+    status = commands.add_parser("status", help="source health and last snapshots")
+    json_flag(status).set_defaults(handler=cmd_status)
+
+
+def _day(raw: str | None) -> datetime | None:
+    if raw is None:
+        return None
+    try:
+        return datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError as err:
+        raise ValueError(f"--date must look like 2026-11-27, not {raw!r}") from err
+
+
+async def cmd_collect(args: argparse.Namespace, settings: Settings) -> int:
+    async with build_app(settings, secrets=Secrets(), sources={args.source}) as app:
+        report = await app.collector.collect(args.source, force=args.force)
+    output.emit(args.json, report.as_dict(), output.collect_text(report))
+    return 1 if report.errors and not report.counts.units else 0
+
+
+async def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.path.exists():
+        print(f"error: {args.path} does not exist", file=sys.stderr)
+        return 2
+    day = _day(args.date)
+    cfg = settings.sources.tcgcsv
+    csv_files = [args.path] if args.path.is_file() else sorted(args.path.glob("*.csv"))
+    transport = None if csv_files else FolderTransport(args.path)
+    async with build_app(settings, transport=transport, sources=set()) as app:
+        index = await app.catalog.index()
+        report = CollectReport("tcgcsv")
+        if csv_files:
+            ts = day_start(day or utcnow())
+            report.snapshot = ts
+            for path in csv_files:
+                unit = csv_dump_unit("tcgcsv", path.name, path.read_bytes(), ts, index, overrides_of(cfg))
+                unit.force = args.force
+                report.counts.add(await app.store.ingest(unit))
+        else:
+            http = SourceHttp("tcgcsv", app.http, limits_of(cfg))
+            source = TcgcsvSource(http, DUMP_BASE_URL, snapshot_day=day)
+            games = [Game(g) for g in cfg.games]
+            report = await collect_tcgplayer_like(source, app.store, index, games, overrides_of(cfg), force=args.force)
+    output.emit(args.json, report.as_dict(), output.collect_text(report))
+    return 0
+
+
+async def cmd_price(args: argparse.Namespace, settings: Settings) -> int:
+    filters = SearchFilters(Game(args.game) if args.game else None)
+    async with build_app(settings) as app:
+        index = await app.catalog.index()
+        result = index.search(args.query, filters)
+        if not isinstance(result.outcome, Resolved):
+            items = output.search_items(index, result)
+            data = {"card": None, "candidates": items,
+                    "message": getattr(result.outcome, "message", "Several cards match; pick one by id.")}
+            output.emit(args.json, data, output.search_text(result, items))
+            return 1 if isinstance(result.outcome, NotFound) else 0
+        prices = await app.prices.prices_for(result.outcome.card)
+        card_set = index.set_of(prices.card)
+    output.emit(args.json, output.prices_dict(prices, card_set), output.prices_text(prices, card_set))
+    return 0
+
+
+async def cmd_mapping_unmatched(args: argparse.Namespace, settings: Settings) -> int:
+    async with build_app(settings) as app:
+        rows = await app.queries.unmatched(args.source, args.limit)
+    output.emit(args.json, [output.slots_dict(r) for r in rows], output.unmatched_text(rows))
+    return 0
+
+
+def parse_printing(raw: str) -> PrintingKey:
+    card_id, _, rest = raw.partition(":")
+    finish_raw, _, variant = rest.partition(":")
+    try:
+        finish = Finish(finish_raw or "normal")
+    except ValueError as err:
+        raise ValueError(f"unknown finish {finish_raw!r}; one of: {', '.join(f.value for f in Finish)}") from err
+    if not card_id:
+        raise ValueError("give a card id, e.g. sv3pt5-199 or OP05-119_p1")
+    return PrintingKey(card_id, finish, variant)
+
+
+async def cmd_mapping_set(args: argparse.Namespace, settings: Settings) -> int:
+    key = parse_printing(args.printing)
+    async with build_app(settings) as app:
+        if (await app.catalog.index()).get(key.card_id) is None:
+            print(f"error: no card {key.card_id} in the catalog", file=sys.stderr)
+            return 2
+        pinned = await app.queries.set_override(args.source, args.external_id, key, args.sub_type)
+    text = f"{args.source} {args.external_id} -> {key.card_id} {key.finish.value} {key.variant}".rstrip()
+    output.emit(args.json, {"pinned": pinned, "printing": args.printing}, f"Pinned {text} ({pinned} row(s)).")
+    return 0
+
+
+async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    async with build_app(settings) as app:
+        health = await app.queries.source_health()
+    output.emit(args.json, [output.slots_dict(h) for h in health], output.health_text(health))
+    return 0
+

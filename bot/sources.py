@@ -1,0 +1,98 @@
+"""Build the enabled price sources from settings (composition root for collection)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+import httpx
+from purgatory import AsyncCircuitBreakerFactory
+
+from bot.config import Secrets, Settings, SourceSettings
+from core.collect import CollectReport, collect_tcgplayer_like
+from core.models import Game, utcnow
+from core.search import CatalogIndex
+from core.sources.http import SourceHttp, SourceLimits
+from core.sources.pokemontcg import PokemontcgSource, units_from_cards
+from core.sources.tcgcsv import TcgcsvSource
+from core.sources.tcgplayer import TcgplayerSource
+from storage.price_repo import SqlPriceStore
+
+
+def limits_of(cfg: SourceSettings) -> SourceLimits:
+    return SourceLimits(
+        per_minute=cfg.per_minute, per_hour=cfg.per_hour, timeout_s=cfg.timeout_s, attempts=cfg.attempts,
+        retry_budget_s=cfg.retry_budget_s, wait_initial_s=cfg.wait_initial_s, wait_max_s=cfg.wait_max_s,
+        breaker_threshold=cfg.breaker_threshold, breaker_reset_s=cfg.breaker_reset_s,
+    )
+
+
+def overrides_of(cfg: SourceSettings) -> dict[int, str]:
+    return {int(k): v for k, v in cfg.group_overrides.items() if str(k).isdigit()}
+
+
+@dataclass
+class TcgplayerLikeRunner:
+    name: str
+    source: TcgcsvSource | TcgplayerSource
+    http: SourceHttp
+    store: SqlPriceStore
+    cfg: SourceSettings
+
+    async def run(self, index: CatalogIndex, force: bool) -> CollectReport:
+        games = [Game(g) for g in self.cfg.games]
+        return await collect_tcgplayer_like(self.source, self.store, index, games, overrides_of(self.cfg), force=force)
+
+    async def breaker_state(self) -> str:
+        return await self.http.breaker_state()
+
+
+@dataclass
+class PokemontcgRunner:
+    name: str
+    source: PokemontcgSource
+    http: SourceHttp
+    store: SqlPriceStore
+    cfg: SourceSettings
+
+    async def run(self, index: CatalogIndex, force: bool) -> CollectReport:
+        report = CollectReport(self.name)
+        sets = self.cfg.sets or [s.code for s in index.list_sets(Game.POKEMON)]
+        now = utcnow()
+        for set_code in sets:
+            page_no = 0
+            async for page in self.source.set_cards(set_code):
+                page_no += 1
+                for unit in units_from_cards(page, f"{set_code}:p{page_no}", now):
+                    unit.force = force
+                    report.counts.add(await self.store.ingest(unit))
+                    report.snapshot = max(report.snapshot or unit.snapshot_ts, unit.snapshot_ts)
+        return report
+
+    async def breaker_state(self) -> str:
+        return await self.http.breaker_state()
+
+
+def build_runners(
+    settings: Settings, secrets: Secrets, client: httpx.AsyncClient, store: SqlPriceStore,
+    breakers: AsyncCircuitBreakerFactory | None = None, only: set[str] | None = None,
+) -> dict[str, TcgplayerLikeRunner | PokemontcgRunner]:
+    """Enabled sources (or the ones named in `only`, enabled or not) with their HTTP policy."""
+    breakers = breakers or AsyncCircuitBreakerFactory()
+    cfgs = settings.sources
+    wanted = only if only is not None else {n for n in ("tcgcsv", "tcgplayer", "pokemontcg") if getattr(cfgs, n).enabled}
+    runners: dict[str, TcgplayerLikeRunner | PokemontcgRunner] = {}
+    for name in sorted(wanted):
+        cfg = getattr(cfgs, name, None)
+        if cfg is None:
+            continue
+        http = SourceHttp(name, client, limits_of(cfg), breakers)
+        if name == "tcgcsv":
+            runners[name] = TcgplayerLikeRunner(name, TcgcsvSource(http, cfg.base_url), http, store, cfg)
+        elif name == "tcgplayer":
+            if not (secrets.tcgplayer_public_key and secrets.tcgplayer_private_key):
+                raise ValueError("tcgplayer needs TCGTRACKER_TCGPLAYER_PUBLIC_KEY and _PRIVATE_KEY in the environment")
+            source = TcgplayerSource(http, secrets.tcgplayer_public_key.get_secret_value(),
+                                     secrets.tcgplayer_private_key.get_secret_value(), cfg.base_url)
+            runners[name] = TcgplayerLikeRunner(name, source, http, store, cfg)
+        elif name == "pokemontcg":
+            key = secrets.pokemontcg_api_key.get_secret_value() if secrets.pokemontcg_api_key else None
+            runners[name] = PokemontcgRunner(name, PokemontcgSource(http, key, cfg.base_url), http, store, cfg)
+    return runners

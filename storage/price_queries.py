@@ -1,0 +1,107 @@
+"""Read side of prices: latest per printing/source/condition, unmatched products, overrides, health."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.mapping import PrintingKey
+from core.models import Finish, utcnow
+from core.prices import CURRENCY_BY_CODE, from_epoch
+from core.services_types import LatestPrice, SourceHealth, UnmatchedProduct
+from storage.price_repo import SqlPriceStore
+from storage.sql import chunks
+from storage.tables import cards, data_sources, price_history, printings, source_products
+
+
+class SqlPriceQueries:
+    def __init__(self, engine: AsyncEngine, store: SqlPriceStore | None = None) -> None:
+        self._engine = engine
+        self._store = store or SqlPriceStore(engine)
+
+    async def latest_prices(self, canonical_ids: list[str]) -> list[LatestPrice]:
+        """Newest point per (printing, source, condition, currency) of the given cards."""
+        ph, p, c, ds = price_history.c, printings.c, cards.c, data_sources.c
+        newer = price_history.alias("newer")
+        latest_ts = (
+            select(func.max(newer.c.ts))
+            .where(newer.c.printing_id == ph.printing_id, newer.c.source_id == ph.source_id,
+                   newer.c.condition == ph.condition, newer.c.currency == ph.currency)
+            .scalar_subquery()
+        )
+        out: list[LatestPrice] = []
+        async with self._engine.connect() as conn:
+            for chunk in chunks(canonical_ids):
+                rows = await conn.execute(
+                    select(c.canonical_id, p.finish, p.variant, ds.name, ph.condition, ph.currency, ph.ts,
+                           ph.market_cents, ph.low_cents, ph.mid_cents, ph.high_cents, ph.sample_size)
+                    .select_from(price_history.join(printings, p.id == ph.printing_id)
+                                 .join(cards, c.id == p.card_id).join(data_sources, ds.id == ph.source_id))
+                    .where(c.canonical_id.in_(chunk), ph.ts == latest_ts)
+                )
+                out.extend(_latest(r) for r in rows)
+        return out
+
+    async def unmatched(self, source: str | None = None, limit: int = 100) -> list[UnmatchedProduct]:
+        sp, ds = source_products.c, data_sources.c
+        query = (
+            select(ds.name, sp.external_id, sp.sub_type, sp.product_name, sp.group_ref, sp.unmatched_reason)
+            .select_from(source_products.join(data_sources, ds.id == sp.source_id))
+            .where(sp.printing_id.is_(None))
+            .order_by(ds.name, sp.group_ref, sp.product_name)
+            .limit(limit)
+        )
+        if source:
+            query = query.where(ds.name == source)
+        async with self._engine.connect() as conn:
+            return [UnmatchedProduct(*r) for r in await conn.execute(query)]
+
+    async def set_override(self, source: str, external_id: str, key: PrintingKey, sub_type: str | None) -> int:
+        """Pin a source product to a printing; later collections never change it. Returns rows pinned."""
+        async with self._engine.begin() as conn:
+            source_id = await self._store.source_id(source, conn)
+            printing_id = (await self._store.ensure_printings(conn, [key])).get(key)
+            if printing_id is None:
+                raise LookupError(f"no card {key.card_id} in the catalog")
+            sp = source_products.c
+            where = and_(sp.source_id == source_id, sp.external_id == external_id)
+            if sub_type is not None:
+                where = and_(where, sp.sub_type == sub_type)
+            values = dict(printing_id=printing_id, is_override=True, method="manual", confidence=1.0,
+                          unmatched_reason=None, updated_at=utcnow())
+            result = await conn.execute(update(source_products).where(where).values(**values))
+            if result.rowcount:
+                return result.rowcount
+            await conn.execute(source_products.insert().values(
+                source_id=source_id, external_id=external_id, sub_type=sub_type or "", **values))
+            return 1
+
+    async def source_health(self) -> list[SourceHealth]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(select(data_sources).order_by(data_sources.c.name))
+            return [SourceHealth(r.name, r.enabled, r.last_success_at, r.last_error_at, r.last_error,
+                                 r.consecutive_failures, r.circuit_state, r.last_snapshot_at) for r in rows]
+
+    async def record_run(self, source: str, ok: bool, error: str | None, circuit_state: str,
+                         snapshot: datetime | None = None) -> None:
+        async with self._engine.begin() as conn:
+            source_id = await self._store.source_id(source, conn)
+            ds = data_sources.c
+            values: dict[str, Any] = {"circuit_state": circuit_state}
+            if ok:
+                values.update(last_success_at=utcnow(), consecutive_failures=0, last_snapshot_at=snapshot)
+            else:
+                values.update(last_error_at=utcnow(), last_error=(error or "")[:2000],
+                              consecutive_failures=ds.consecutive_failures + 1)
+            await conn.execute(update(data_sources).where(ds.id == source_id).values(**values))
+
+
+def _latest(row: Any) -> LatestPrice:
+    return LatestPrice(
+        card_id=row.canonical_id, finish=Finish(row.finish), variant=row.variant, source=row.name,
+        condition=row.condition, currency=CURRENCY_BY_CODE.get(row.currency, "?"), as_of=from_epoch(row.ts),
+        market_cents=row.market_cents, low_cents=row.low_cents, mid_cents=row.mid_cents,
+        high_cents=row.high_cents, sample_size=row.sample_size,
+    )
