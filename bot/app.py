@@ -55,7 +55,8 @@ async def build_app(
         catalog = CatalogService(SqlCatalogRepository(engine))
         store = SqlPriceStore(engine)
         queries = SqlPriceQueries(engine, store)
-        runners = build_runners(settings, secrets or Secrets(), http, store, only=sources)
+        runners = build_runners(settings, secrets or Secrets(), http, store, only=sources,
+                                targets=queries.watched_printings)
         collector = CollectService(catalog.index, queries, runners)
         yield App(settings, engine, catalog, store, queries, PriceService(queries), collector, http)
     finally:

@@ -10,7 +10,7 @@ from typing import Any, Callable, Coroutine
 
 from bot import cli_prices, output
 from bot.app import build_app
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Secrets, Settings, load_settings
 from bot.logs import configure_logging
 from core.models import Game
 from core.search import NotFound, SearchFilters
@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     _json_flag(search).set_defaults(handler=cmd_search)
 
     cli_prices.add_commands(commands, _json_flag)
+
+    run = commands.add_parser("run", help="run the service: migrate, then collect on schedule until stopped")
+    _json_flag(run).set_defaults(handler=cmd_run)
 
     demo = commands.add_parser("demo", help="offline demo on the bundled sample: migrate, import, search")
     _json_flag(demo).set_defaults(handler=cmd_demo)
@@ -111,6 +114,28 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     items = output.search_items(index, result)
     output.emit(args.json, items, output.search_text(result, items))
     return 1 if isinstance(result.outcome, NotFound) else 0
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Until SIGINT/SIGTERM: the scheduler runs every enabled source; the current unit's transaction
+    finishes or rolls back as a whole, so a stop never leaves half a snapshot."""
+    import signal
+
+    from bot.scheduler import build_scheduler
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with build_app(settings, migrate_now=True, secrets=Secrets()) as app:
+        scheduler = build_scheduler(settings, app.collector)
+        scheduler.start()
+        print(f"running: {', '.join(j.name for j in scheduler.get_jobs()) or 'no sources enabled'}; Ctrl-C stops",
+              flush=True)
+        await stop.wait()
+        scheduler.shutdown(wait=False)
+    print("stopped")
+    return 0
 
 
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:

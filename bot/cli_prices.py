@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -9,8 +10,9 @@ from pathlib import Path
 from bot import output
 from bot.app import build_app
 from bot.config import Secrets, Settings
-from bot.sources import limits_of, overrides_of
+from bot.sources import SOURCE_NAMES, limits_of, overrides_of
 from core.collect import CollectReport, collect_tcgplayer_like, csv_dump_unit
+from core.identity.listings import identify, parse_title
 from core.mapping import PrintingKey
 from core.models import Finish, Game, utcnow
 from core.prices import day_start
@@ -24,7 +26,7 @@ DUMP_BASE_URL = "http://dump.local"
 
 def add_commands(commands: argparse._SubParsersAction, json_flag) -> None:  # noqa: ANN001
     collect = commands.add_parser("collect", help="collect prices from one source now")
-    collect.add_argument("--source", required=True, choices=["tcgcsv", "tcgplayer", "pokemontcg"])
+    collect.add_argument("--source", required=True, choices=list(SOURCE_NAMES))
     collect.add_argument("--once", action="store_true", help="run once and exit (the default for this command)")
     collect.add_argument("--force", action="store_true", help="re-apply units the ledger says are done")
     json_flag(collect).set_defaults(handler=cmd_collect)
@@ -53,6 +55,11 @@ def add_commands(commands: argparse._SubParsersAction, json_flag) -> None:  # no
     pin.add_argument("printing", help="CARD_ID[:FINISH[:VARIANT]], e.g. mep-009:holofoil:pokemon_center_exclusive")
     pin.add_argument("--sub-type", help="only this sub-type (TCGplayer subTypeName); default all")
     json_flag(pin).set_defaults(handler=cmd_mapping_set)
+
+    title = commands.add_parser("parse-title", help="what the listing-title parser makes of a marketplace title")
+    title.add_argument("title", nargs="?")
+    title.add_argument("--file", type=Path, help="one title a line; prints JSON lines")
+    json_flag(title).set_defaults(handler=cmd_parse_title)
 
     status = commands.add_parser("status", help="source health and last snapshots")
     json_flag(status).set_defaults(handler=cmd_status)
@@ -155,3 +162,19 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     output.emit(args.json, [output.slots_dict(h) for h in health], output.health_text(health))
     return 0
 
+
+
+async def cmd_parse_title(args: argparse.Namespace, settings: Settings) -> int:
+    if (args.title is None) == (args.file is None):
+        print("error: give a TITLE or --file F", file=sys.stderr)
+        return 2
+    titles = [args.title] if args.file is None else args.file.read_text(encoding="utf-8").splitlines()
+    async with build_app(settings) as app:
+        index = await app.catalog.index()
+        results = [identify(parse_title(t), index) for t in titles if t.strip() or args.file is None]
+    if args.file is not None:
+        for result in results:
+            print(json.dumps(result.as_dict(), ensure_ascii=False))
+        return 0
+    output.emit(args.json, results[0].as_dict(), output.title_text(results[0]))
+    return 0

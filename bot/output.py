@@ -175,3 +175,11 @@ def health_text(rows: list[SourceHealth]) -> str:
 
 def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+def title_text(parsed: Any) -> str:
+    data = parsed.as_dict()
+    verdict = "USED" if data["usable"] and data["card_id"] else "REJECTED"
+    fields = ("kind", "game", "card_id", "number", "total", "onepiece_id", "language", "grader", "grade", "finish")
+    lines = [f"{verdict}: {data['reason']}"] + [f"  {f:<12}{data[f]}" for f in fields if data[f] not in (None, "")]
+    return "\n".join(lines)

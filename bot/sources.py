@@ -2,18 +2,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
 import httpx
 from purgatory import AsyncCircuitBreakerFactory
 
 from bot.config import Secrets, Settings, SourceSettings
 from core.collect import CollectReport, collect_tcgplayer_like
+from core.mapping import PrintingKey
 from core.models import Game, utcnow
+from core.sources.ebay import EbaySource, listings_unit, search_query
 from core.search import CatalogIndex
 from core.sources.http import SourceHttp, SourceLimits
 from core.sources.pokemontcg import PokemontcgSource, units_from_cards
 from core.sources.tcgcsv import TcgcsvSource
 from core.sources.tcgplayer import TcgplayerSource
 from storage.price_repo import SqlPriceStore
+
+
+SOURCE_NAMES = ("tcgcsv", "tcgplayer", "pokemontcg", "ebay")
 
 
 def limits_of(cfg: SourceSettings) -> SourceLimits:
@@ -70,15 +76,46 @@ class PokemontcgRunner:
         return await self.http.breaker_state()
 
 
+@dataclass
+class EbayRunner:
+    name: str
+    source: EbaySource
+    http: SourceHttp
+    store: SqlPriceStore
+    targets: Callable[[], Awaitable[list[PrintingKey]]]
+
+    async def run(self, index: CatalogIndex, force: bool) -> CollectReport:
+        """One search per watched printing; asking-price points stamped with the hour."""
+        report = CollectReport(self.name)
+        ts = utcnow().replace(minute=0, second=0, microsecond=0)
+        report.snapshot = ts
+        for key in await self.targets():
+            card = index.get(key.card_id)
+            if card is None:
+                continue
+            card_set = index.set_of(card)
+            listings, bad = await self.source.search(search_query(card, card_set.printed_total if card_set else None))
+            unit = listings_unit(key, listings, index, ts)
+            unit.force = force
+            counts = await self.store.ingest(unit)
+            counts.invalid += bad
+            report.counts.add(counts)
+        return report
+
+    async def breaker_state(self) -> str:
+        return await self.http.breaker_state()
+
+
 def build_runners(
     settings: Settings, secrets: Secrets, client: httpx.AsyncClient, store: SqlPriceStore,
     breakers: AsyncCircuitBreakerFactory | None = None, only: set[str] | None = None,
-) -> dict[str, TcgplayerLikeRunner | PokemontcgRunner]:
+    targets: Callable[[], Awaitable[list[PrintingKey]]] | None = None,
+) -> dict[str, Any]:
     """Enabled sources (or the ones named in `only`, enabled or not) with their HTTP policy."""
     breakers = breakers or AsyncCircuitBreakerFactory()
     cfgs = settings.sources
-    wanted = only if only is not None else {n for n in ("tcgcsv", "tcgplayer", "pokemontcg") if getattr(cfgs, n).enabled}
-    runners: dict[str, TcgplayerLikeRunner | PokemontcgRunner] = {}
+    wanted = only if only is not None else {n for n in SOURCE_NAMES if getattr(cfgs, n).enabled}
+    runners: dict[str, Any] = {}
     for name in sorted(wanted):
         cfg = getattr(cfgs, name, None)
         if cfg is None:
@@ -95,4 +132,12 @@ def build_runners(
         elif name == "pokemontcg":
             key = secrets.pokemontcg_api_key.get_secret_value() if secrets.pokemontcg_api_key else None
             runners[name] = PokemontcgRunner(name, PokemontcgSource(http, key, cfg.base_url), http, store, cfg)
+        elif name == "ebay":
+            if not (secrets.ebay_client_id and secrets.ebay_client_secret):
+                raise ValueError("ebay needs TCGTRACKER_EBAY_CLIENT_ID and _CLIENT_SECRET in the environment")
+            source = EbaySource(http, secrets.ebay_client_id.get_secret_value(),
+                                secrets.ebay_client_secret.get_secret_value(), cfg.base_url)
+            if targets is None:
+                raise ValueError("ebay needs a list of watched printings")
+            runners[name] = EbayRunner(name, source, http, store, targets)
     return runners

@@ -34,6 +34,7 @@ _DESCRIPTIVE_TAGS = {
     "full art", "alternate full art", "secret", "shiny", "gold", "rainbow", "hyper rare", "illustration rare",
     "special illustration rare", "trainer gallery", "galarian gallery", "radiant", "shiny vault",
     "classic collection", "delta species", "holo", "ex", "gx", "v", "vmax", "vstar", "prime", "legend",
+    "alternate art", "alternate art secret", "full art secret", "secret rare", "character rare", "art rare",
 }
 _ONEPIECE_PARALLEL_TAGS = {"parallel", "alternate art", "alt art", "manga", "sp", "treasure rare", "tr"}
 _TAG = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
@@ -66,7 +67,7 @@ def finish_of(sub_type: str) -> Finish | None:
 
 def split_name(name: str) -> tuple[str, list[str]]:
     """'Ceruledge (Prerelease) [Staff]' -> ('Ceruledge', ['prerelease', 'staff'])."""
-    tags = [fold(a or b) for a, b in _TAG.findall(name)]
+    tags = ["jumbo" if "jumbo" in t else t for t in (fold(a or b) for a, b in _TAG.findall(name))]
     base = _TAG.sub(" ", name)
     base = _TRAILING_NUMBER.sub("", base.strip())
     if re.search(r"\bjumbo\b", name, re.I) and "jumbo" not in tags:

@@ -25,13 +25,17 @@ class CardPrices:
     checked_at: datetime
 
 
-def format_age(age: timedelta) -> str:
+def format_duration(age: timedelta) -> str:
     seconds = max(int(age.total_seconds()), 0)
     if seconds < 3600:
-        return f"{seconds // 60} min ago"
+        return f"{seconds // 60} min"
     if seconds < 2 * 86400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} days ago"
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def format_age(age: timedelta) -> str:
+    return f"{format_duration(age)} ago"
 
 
 def degradation_notes(lines: list[LatestPrice], health: list[SourceHealth], now: datetime) -> list[str]:
@@ -48,7 +52,7 @@ def degradation_notes(lines: list[LatestPrice], health: list[SourceHealth], now:
         if failing:
             notes.append(f"{source} is currently unavailable; showing its last known prices from {format_age(now - newest)}.")
         elif now - newest > STALE_AFTER:
-            notes.append(f"{source} data is {format_age(now - newest)} old.")
+            notes.append(f"{source} data is {format_duration(now - newest)} old.")
     return notes
 
 

@@ -13,7 +13,15 @@ from core.prices import CURRENCY_BY_CODE, from_epoch
 from core.services_types import LatestPrice, SourceHealth, UnmatchedProduct
 from storage.price_repo import SqlPriceStore
 from storage.sql import chunks
-from storage.tables import cards, data_sources, price_history, printings, source_products
+from storage.tables import (
+    alert_rules,
+    cards,
+    data_sources,
+    price_history,
+    printings,
+    source_products,
+    watchlist_items,
+)
 
 
 class SqlPriceQueries:
@@ -43,6 +51,18 @@ class SqlPriceQueries:
                 )
                 out.extend(_latest(r) for r in rows)
         return out
+
+    async def watched_printings(self) -> list[PrintingKey]:
+        """Printings someone watches or has an alert on: what the per-printing sources (eBay) look up."""
+        p, c = printings.c, cards.c
+        watched = select(watchlist_items.c.printing_id).union(
+            select(alert_rules.c.printing_id).where(alert_rules.c.active.is_(True))
+        ).subquery()
+        query = (select(c.canonical_id, p.finish, p.variant)
+                 .select_from(printings.join(cards, c.id == p.card_id))
+                 .where(p.id.in_(select(watched.c.printing_id))).order_by(c.canonical_id))
+        async with self._engine.connect() as conn:
+            return [PrintingKey(r.canonical_id, Finish(r.finish), r.variant) for r in await conn.execute(query)]
 
     async def unmatched(self, source: str | None = None, limit: int = 100) -> list[UnmatchedProduct]:
         sp, ds = source_products.c, data_sources.c

@@ -31,6 +31,7 @@ class SourceLimits:
     retry_budget_s: float = 300.0
     wait_initial_s: float = 0.5
     wait_max_s: float = 60.0
+    wait_jitter_s: float = 1.0
     breaker_threshold: int = 5
     breaker_reset_s: float = 300.0
 
@@ -156,6 +157,7 @@ class SourceHttp:
             timeout=limits.retry_budget_s,
             wait_initial=limits.wait_initial_s,
             wait_max=limits.wait_max_s,
+            wait_jitter=limits.wait_jitter_s,
         ):
             with attempt:
                 response = await self._once(method, url, **kwargs)

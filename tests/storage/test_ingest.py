@@ -1,0 +1,120 @@
+"""Ingest on SQLite and PostgreSQL: idempotent, transactional, counted, overrides respected."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from core.ingest import IngestUnit, Observation
+from core.mapping import Match, PrintingKey
+from core.models import Finish
+from core.prices import Quote
+from core.services import CatalogService
+from storage.catalog_repo import SqlCatalogRepository
+from storage.price_queries import SqlPriceQueries
+from storage.price_repo import SqlPriceStore
+from storage.tables import price_history, source_products
+from tests.conftest import SAMPLE_DIR
+
+DAY1 = datetime(2026, 11, 20, tzinfo=timezone.utc)
+DAY2 = datetime(2026, 11, 21, tzinfo=timezone.utc)
+CHARIZARD = PrintingKey("sv3pt5-199", Finish.HOLOFOIL)
+PIKACHU = PrintingKey("sv8-238", Finish.HOLOFOIL)
+
+
+@pytest.fixture
+async def store(engine):
+    await CatalogService(SqlCatalogRepository(engine)).import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
+    return SqlPriceStore(engine)
+
+
+def obs(external_id, key, market, ts=DAY1, reason=None):
+    match = Match(key, 1.0, "test") if key else Match.unmatched(reason or "no card")
+    quote = Quote("tcgcsv", ts, "USD", market=Decimal(market) if market is not None else None)
+    return Observation(external_id, "Holofoil", f"product {external_id}", "g1", match, quote)
+
+
+def unit(*observations, ts=DAY1, force=False):
+    return IngestUnit("tcgcsv", "pokemon:group:1", ts, list(observations), force)
+
+
+async def _points(engine):
+    async with engine.connect() as conn:
+        return (await conn.execute(select(func.count()).select_from(price_history))).scalar_one()
+
+
+async def test_ingest_counts_and_stores(store, engine):
+    counts = await store.ingest(unit(obs("1", CHARIZARD, "112.35"), obs("2", PIKACHU, "289.99"), obs("3", None, "5", reason="sealed")))
+    assert (counts.inserted, counts.updated, counts.unchanged, counts.unmatched) == (2, 0, 0, 1)
+    assert await _points(engine) == 2
+
+
+async def test_the_same_snapshot_twice_changes_nothing(store, engine):
+    first = unit(obs("1", CHARIZARD, "112.35"), obs("2", PIKACHU, "289.99"))
+    await store.ingest(first)
+    again = await store.ingest(first)
+    assert again.skipped_units == 1 and again.inserted == 0  # the ledger says it is done
+    forced = await store.ingest(replace(first, force=True))
+    assert (forced.inserted, forced.updated, forced.unchanged) == (0, 0, 2)
+    assert await _points(engine) == 2
+
+
+async def test_a_corrected_price_updates_in_place_and_a_new_day_adds(store, engine):
+    await store.ingest(unit(obs("1", CHARIZARD, "112.35")))
+    corrected = await store.ingest(unit(obs("1", CHARIZARD, "110.00"), force=True))
+    assert (corrected.inserted, corrected.updated) == (0, 1)
+    next_day = await store.ingest(unit(obs("1", CHARIZARD, "108.00", ts=DAY2), ts=DAY2))
+    assert next_day.inserted == 1 and await _points(engine) == 2
+    latest = await SqlPriceQueries(engine, store).latest_prices(["sv3pt5-199"])
+    assert [(l.market_cents, l.as_of) for l in latest] == [(10800, DAY2)]
+
+
+@pytest.mark.parametrize(("market", "reason"), [("-1", "negative price"), ("9999999", "absurd price"), (None, "no price")])
+async def test_invalid_prices_are_counted_and_never_stored(store, engine, market, reason):
+    counts = await store.ingest(unit(obs("1", CHARIZARD, market)))
+    assert counts.invalid == 1 and counts.reasons[f"invalid: {reason}"] == 1
+    assert await _points(engine) == 0
+
+
+async def test_unmatched_products_are_kept_with_their_reason(store, engine):
+    await store.ingest(unit(obs("77", None, "3.00", reason="not a single card (no card number)")))
+    rows = await SqlPriceQueries(engine, store).unmatched("tcgcsv")
+    assert [(r.external_id, r.reason) for r in rows] == [("77", "not a single card (no card number)")]
+
+
+async def test_a_manual_override_survives_later_collections(store, engine):
+    queries = SqlPriceQueries(engine, store)
+    await store.ingest(unit(obs("77", None, "3.00", reason="name mismatch")))
+    assert await queries.set_override("tcgcsv", "77", CHARIZARD, None) == 1
+    counts = await store.ingest(unit(obs("77", None, "115.00", ts=DAY2, reason="name mismatch"), ts=DAY2))
+    assert counts.inserted == 1 and counts.unmatched == 0
+    assert not await queries.unmatched("tcgcsv")
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(source_products.c.method, source_products.c.is_override))).one()
+    assert tuple(row) == ("manual", True)
+
+
+async def test_a_failure_inside_a_unit_leaves_the_previous_snapshot_intact(store, engine, monkeypatch):
+    await store.ingest(unit(obs("1", CHARIZARD, "112.35")))
+
+    async def explode(*args, **kwargs):
+        raise RuntimeError("process killed mid-ingest")
+
+    monkeypatch.setattr(store, "_upsert_points", explode)
+    with pytest.raises(RuntimeError):
+        await store.ingest(unit(obs("1", CHARIZARD, "1.00", ts=DAY2), obs("9", PIKACHU, "2.00", ts=DAY2), ts=DAY2))
+    monkeypatch.undo()
+    latest = await SqlPriceQueries(engine, store).latest_prices(["sv3pt5-199", "sv8-238"])
+    assert [(l.card_id, l.market_cents) for l in latest] == [("sv3pt5-199", 11235)]
+    retry = await store.ingest(unit(obs("1", CHARIZARD, "1.00", ts=DAY2), obs("9", PIKACHU, "2.00", ts=DAY2), ts=DAY2))
+    assert retry.inserted == 2  # the ledger row rolled back with the rest, so the unit is not "done"
+
+
+async def test_special_products_get_their_own_printing(store, engine):
+    staff = PrintingKey("svp-88", Finish.HOLOFOIL, "staff")
+    await store.ingest(unit(obs("1", PrintingKey("svp-88", Finish.HOLOFOIL), "6.10"), obs("2", staff, "29.00")))
+    latest = await SqlPriceQueries(engine, store).latest_prices(["svp-88"])
+    assert sorted((l.variant, l.market_cents) for l in latest) == [("", 610), ("staff", 2900)]
