@@ -92,11 +92,13 @@ class SqlPriceQueries:
             values = dict(printing_id=printing_id, is_override=True, method="manual", confidence=1.0,
                           unmatched_reason=None, updated_at=utcnow())
             result = await conn.execute(update(source_products).where(where).values(**values))
+            self._store.forget_mappings()
             if result.rowcount:
                 return result.rowcount
             await conn.execute(source_products.insert().values(
                 source_id=source_id, external_id=external_id, sub_type=sub_type or "", **values))
-            return 1
+        self._store.forget_mappings()
+        return 1
 
     async def source_health(self) -> list[SourceHealth]:
         async with self._engine.connect() as conn:

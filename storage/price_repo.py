@@ -1,35 +1,64 @@
-"""Price storage: mappings, printings and price points of one snapshot unit in one transaction."""
+"""Price storage: mappings, printings and price points of one snapshot unit in one transaction.
+
+Hot path (a daily snapshot of ~60k points): mappings and printing ids are cached in memory and only
+new or changed ones are written; points go in with INSERT .. ON CONFLICT DO NOTHING RETURNING, and
+only the rows that already existed are compared and updated. Caches are updated after commit only."""
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import and_, bindparam, select, update
+import time
+from dataclasses import dataclass, field
+from sqlalchemy import and_, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.ingest import IngestCounts, IngestUnit, Observation
 from core.mapping import PrintingKey
-from core.models import utcnow
+from core.models import Finish, utcnow
 from core.prices import CURRENCIES, epoch, invalid_reason, to_cents
 from storage.sql import chunks, insert_ignore
 from storage.tables import cards, data_sources, ingest_runs, price_history, printings, source_products
 
 _PRICE_COLUMNS = ("market_cents", "low_cents", "mid_cents", "high_cents", "direct_low_cents", "sample_size")
+_MAPPING_COLUMNS = ("printing_id", "product_name", "group_ref", "confidence", "method", "unmatched_reason")
+MAPPING_CACHE_TTL_S = 600.0
+_SQLITE_INSERT = (
+    "INSERT INTO price_history (printing_id, source_id, condition, currency, ts, market_cents, low_cents, "
+    "mid_cents, high_cents, direct_low_cents, sample_size) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"
+)  # picks up overrides made by other processes within ten minutes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MappingRow:
     id: int
-    printing_id: int | None
     is_override: bool
-    values: tuple
+    values: tuple  # in _MAPPING_COLUMNS order
+
+    @property
+    def printing_id(self) -> int | None:
+        return self.values[0]
+
+
+@dataclass
+class _Pending:
+    """Cache updates that become true only if the unit's transaction commits."""
+
+    mappings: dict[tuple[str, str], tuple] = field(default_factory=dict)
+    printings: dict[PrintingKey, int] = field(default_factory=dict)
+    new_mapping_keys: list[tuple[str, str]] = field(default_factory=list)
 
 
 class SqlPriceStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._source_ids: dict[str, int] = {}
+        self._mappings: dict[int, dict[tuple[str, str], MappingRow]] = {}
+        self._mappings_loaded_at: dict[int, float] = {}
+        self._printing_ids: dict[PrintingKey, int] = {}
+        self._printings_warm = False
+
+    def forget_mappings(self) -> None:
+        """Drop the mapping cache (after a manual override in this process)."""
+        self._mappings.clear()
+        self._mappings_loaded_at.clear()
 
     async def source_id(self, name: str, conn: AsyncConnection | None = None) -> int:
         if name in self._source_ids:
@@ -45,21 +74,24 @@ class SqlPriceStore:
     async def ingest(self, unit: IngestUnit) -> IngestCounts:
         """Store one unit atomically; a crash or error inside leaves the database as it was."""
         counts = IngestCounts(units=1)
+        pending = _Pending()
         async with self._engine.begin() as conn:
             source_id = await self.source_id(unit.source, conn)
             ts = epoch(unit.snapshot_ts)
             if not await self._claim(conn, source_id, unit, ts):
                 return IngestCounts(skipped_units=1)
-            mappings = await self._apply_mappings(conn, source_id, unit.observations)
+            mappings = await self._apply_mappings(conn, source_id, unit.observations, pending)
             points = self._points(unit.observations, mappings, counts)
             await self._upsert_points(conn, source_id, ts, points, counts)
             await conn.execute(
                 update(ingest_runs)
-                .where(and_(ingest_runs.c.source_id == source_id, ingest_runs.c.unit == unit.unit,
+                .where(and_(ingest_runs.c.source_id == source_id, ingest_runs.c.unit == unit.unit[:64],
                             ingest_runs.c.snapshot_ts == ts))
                 .values(inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged,
                         invalid=counts.invalid, unmatched=counts.unmatched, finished_at=utcnow())
             )
+            new_ids = await self._new_mapping_ids(conn, source_id, pending)
+        self._commit_cache(source_id, pending, new_ids)
         return counts
 
     async def _claim(self, conn: AsyncConnection, source_id: int, unit: IngestUnit, ts: int) -> bool:
@@ -68,84 +100,134 @@ class SqlPriceStore:
         result = await conn.execute(insert_ignore(conn, ingest_runs).values(**row))
         return result.rowcount == 1 or unit.force
 
-    # ------------------------------------------------------------ mappings and printings
+    # ------------------------------------------------------------ mappings
+
+    async def _mapping_cache(self, conn: AsyncConnection, source_id: int) -> dict[tuple[str, str], MappingRow]:
+        loaded = self._mappings_loaded_at.get(source_id)
+        if loaded is None or time.monotonic() - loaded > MAPPING_CACHE_TTL_S:
+            sp = source_products.c
+            rows = await conn.execute(
+                select(sp.id, sp.external_id, sp.sub_type, sp.is_override, *(sp[c] for c in _MAPPING_COLUMNS))
+                .where(sp.source_id == source_id)
+            )
+            self._mappings[source_id] = {(r[1], r[2]): MappingRow(r[0], bool(r[3]), tuple(r[4:])) for r in rows}
+            self._mappings_loaded_at[source_id] = time.monotonic()
+        return self._mappings[source_id]
 
     async def _apply_mappings(
-        self, conn: AsyncConnection, source_id: int, observations: list[Observation]
+        self, conn: AsyncConnection, source_id: int, observations: list[Observation], pending: _Pending
     ) -> dict[tuple[str, str], int | None]:
-        """Upsert source_products; manual overrides win over the mapper. Returns key -> printing id."""
-        existing = await self._existing_mappings(conn, source_id, {o.external_id for o in observations})
-        printing_ids = await self.ensure_printings(conn, [o.match.key for o in observations if o.match.key])
+        """Write new or changed mappings (never over a manual override); returns key -> printing id."""
+        cache = await self._mapping_cache(conn, source_id)
+        printing_ids = await self._ensure_printings(conn, [o.match.key for o in observations if o.match.key], pending)
         now = utcnow()
         result: dict[tuple[str, str], int | None] = {}
         to_insert, to_update = [], []
         for obs in observations:
-            key = (obs.external_id, obs.sub_type)
+            key = (obs.external_id[:64], obs.sub_type[:64])
             if key in result:
                 continue
-            old = existing.get(key)
+            old = cache.get(key)
             if old is not None and old.is_override:
                 result[key] = old.printing_id
                 continue
-            printing_id = printing_ids.get(obs.match.key) if obs.match.key else None
-            reason = obs.match.reason if obs.match.key is None else (None if printing_id else "card not in catalog")
-            values = (printing_id, obs.product_name[:300], obs.group_ref[:64], obs.match.confidence,
-                      obs.match.method[:32], reason)
+            match = obs.match
+            printing_id = printing_ids.get(match.key) if match.key else None
+            reason = match.reason if match.key is None else (None if printing_id else "card not in catalog")
+            values = (printing_id, obs.product_name[:300], obs.group_ref[:64], match.confidence, match.method[:32], reason)
             result[key] = printing_id
-            row = dict(zip(("printing_id", "product_name", "group_ref", "confidence", "method", "unmatched_reason"),
-                           values), updated_at=now)
+            if old is not None and old.values == values:
+                continue
+            row = dict(zip(_MAPPING_COLUMNS, values), updated_at=now)
             if old is None:
-                to_insert.append({**row, "source_id": source_id, "external_id": key[0][:64], "sub_type": key[1][:64]})
-            elif old.values != values:
+                to_insert.append({**row, "source_id": source_id, "external_id": key[0], "sub_type": key[1]})
+                pending.new_mapping_keys.append(key)
+            else:
                 to_update.append({**row, "b_id": old.id})
+            pending.mappings[key] = values
         if to_insert:
             await conn.execute(insert_ignore(conn, source_products), to_insert)
         if to_update:
-            cols = ("printing_id", "product_name", "group_ref", "confidence", "method", "unmatched_reason", "updated_at")
+            sp = source_products.c
             await conn.execute(
-                update(source_products).where(source_products.c.id == bindparam("b_id"))
-                .values({c: bindparam(c) for c in cols}),
+                update(source_products)
+                .where(sp.id == bindparam("b_id"), sp.is_override.is_(False))  # never clobber a manual fix
+                .values({c: bindparam(c) for c in (*_MAPPING_COLUMNS, "updated_at")}),
                 to_update,
             )
         return result
 
-    async def _existing_mappings(
-        self, conn: AsyncConnection, source_id: int, external_ids: set[str]
-    ) -> dict[tuple[str, str], MappingRow]:
+    async def _new_mapping_ids(self, conn: AsyncConnection, source_id: int, pending: _Pending) -> dict:
+        if not pending.new_mapping_keys:
+            return {}
         sp = source_products.c
-        found: dict[tuple[str, str], MappingRow] = {}
-        for chunk in chunks(sorted(external_ids)):
+        found = {}
+        for chunk in chunks(pending.new_mapping_keys):
             rows = await conn.execute(
-                select(sp.id, sp.external_id, sp.sub_type, sp.printing_id, sp.is_override, sp.product_name,
-                       sp.group_ref, sp.confidence, sp.method, sp.unmatched_reason)
-                .where(sp.source_id == source_id, sp.external_id.in_(chunk))
+                select(sp.id, sp.external_id, sp.sub_type, sp.is_override)
+                .where(sp.source_id == source_id, tuple_(sp.external_id, sp.sub_type).in_(chunk))
             )
-            for r in rows:
-                values = (r.printing_id, r.product_name, r.group_ref, r.confidence, r.method, r.unmatched_reason)
-                found[(r.external_id, r.sub_type)] = MappingRow(r.id, r.printing_id, r.is_override, values)
+            found.update({(r[1], r[2]): (r[0], bool(r[3])) for r in rows})
         return found
+
+    def _commit_cache(self, source_id: int, pending: _Pending, new_ids: dict) -> None:
+        self._printing_ids.update(pending.printings)
+        cache = self._mappings.get(source_id)
+        if cache is None:
+            return
+        for key, values in pending.mappings.items():
+            old = cache.get(key)
+            if old is not None:
+                cache[key] = MappingRow(old.id, old.is_override, values)
+            elif key in new_ids:
+                cache[key] = MappingRow(new_ids[key][0], new_ids[key][1], values)
+
+    # ------------------------------------------------------------ printings
 
     async def ensure_printings(self, conn: AsyncConnection, keys: list[PrintingKey]) -> dict[PrintingKey, int]:
-        """Printing ids for (card, finish, variant), creating the printings that do not exist yet."""
-        wanted = set(keys)
-        if not wanted:
-            return {}
-        card_ids: dict[str, int] = {}
-        for chunk in chunks(sorted({k.card_id for k in wanted})):
-            rows = await conn.execute(select(cards.c.id, cards.c.canonical_id).where(cards.c.canonical_id.in_(chunk)))
-            card_ids.update({r.canonical_id: r.id for r in rows})
-        known = {k for k in wanted if k.card_id in card_ids}
-        found = await self._printing_ids(conn, card_ids, known)
-        missing = [k for k in known if k not in found]
-        if missing:
-            await conn.execute(
-                insert_ignore(conn, printings),
-                [{"card_id": card_ids[k.card_id], "finish": k.finish.value, "variant": k.variant} for k in missing],
-            )
-            found = await self._printing_ids(conn, card_ids, known)
+        """Printing ids for (card, finish, variant), creating missing printings (cache updated at once:
+        callers outside `ingest` commit with their own transaction)."""
+        pending = _Pending()
+        found = await self._ensure_printings(conn, keys, pending)
+        self._printing_ids.update(pending.printings)
         return found
 
-    async def _printing_ids(
+    async def _warm_printings(self, conn: AsyncConnection) -> None:
+        """Every printing id in one query (~70k rows for a full catalog): per-unit lookups become dict hits."""
+        rows = await conn.execute(
+            select(cards.c.canonical_id, printings.c.finish, printings.c.variant, printings.c.id)
+            .select_from(printings.join(cards, cards.c.id == printings.c.card_id))
+        )
+        self._printing_ids.update({PrintingKey(r[0], Finish(r[1]), r[2]): r[3] for r in rows})
+        self._printings_warm = True
+
+    async def _ensure_printings(
+        self, conn: AsyncConnection, keys: list[PrintingKey], pending: _Pending
+    ) -> dict[PrintingKey, int]:
+        if not self._printings_warm and keys:
+            await self._warm_printings(conn)
+        found = {k: self._printing_ids[k] for k in keys if k in self._printing_ids}
+        missing = {k for k in keys if k not in found}
+        if not missing:
+            return found
+        card_ids: dict[str, int] = {}
+        for chunk in chunks(sorted({k.card_id for k in missing})):
+            rows = await conn.execute(select(cards.c.id, cards.c.canonical_id).where(cards.c.canonical_id.in_(chunk)))
+            card_ids.update({r.canonical_id: r.id for r in rows})
+        known = {k for k in missing if k.card_id in card_ids}
+        loaded = await self._load_printings(conn, card_ids, known)
+        absent = [k for k in known if k not in loaded]
+        if absent:
+            await conn.execute(
+                insert_ignore(conn, printings),
+                [{"card_id": card_ids[k.card_id], "finish": k.finish.value, "variant": k.variant} for k in absent],
+            )
+            loaded = await self._load_printings(conn, card_ids, known)
+        pending.printings.update(loaded)
+        found.update(loaded)
+        return found
+
+    async def _load_printings(
         self, conn: AsyncConnection, card_ids: dict[str, int], keys: set[PrintingKey]
     ) -> dict[PrintingKey, int]:
         by_card = {v: k for k, v in card_ids.items()}
@@ -156,7 +238,7 @@ class SqlPriceStore:
                 .where(printings.c.card_id.in_(chunk))
             )
             for r in rows:
-                key = PrintingKey(by_card[r.card_id], r.finish, r.variant)  # Finish is a StrEnum: equal to its value
+                key = PrintingKey(by_card[r.card_id], Finish(r.finish), r.variant)
                 if key in keys:
                     found[key] = r.id
         return found
@@ -169,82 +251,91 @@ class SqlPriceStore:
         """Validated points keyed by (printing, condition, currency); bad ones counted with their reason."""
         points: dict[tuple[int, int, int], tuple] = {}
         for obs in observations:
-            printing_id = mappings.get((obs.external_id, obs.sub_type))
+            printing_id = mappings.get((obs.external_id[:64], obs.sub_type[:64]))
             if printing_id is None:
                 counts.unmatched += 1
                 counts.reasons[f"unmatched: {_reason_class(obs)}"] += 1
                 continue
-            if obs.quote is None:
+            quote = obs.quote
+            if quote is None:
                 continue
-            reason = invalid_reason(obs.quote)
-            key = (printing_id, obs.quote.condition, CURRENCIES.get(obs.quote.currency, 0))
+            reason = invalid_reason(quote)
+            key = (printing_id, quote.condition, CURRENCIES.get(quote.currency, 0))
             if reason is None and key in points:
                 reason = "two products map to one printing"
             if reason:
                 counts.invalid += 1
                 counts.reasons[f"invalid: {reason}"] += 1
                 continue
-            q = obs.quote
-            points[key] = (to_cents(q.market), to_cents(q.low), to_cents(q.mid), to_cents(q.high),
-                           to_cents(q.direct_low), q.sample_size)
+            points[key] = (to_cents(quote.market), to_cents(quote.low), to_cents(quote.mid), to_cents(quote.high),
+                           to_cents(quote.direct_low), quote.sample_size)
         return points
 
     async def _upsert_points(
         self, conn: AsyncConnection, source_id: int, ts: int, points: dict[tuple[int, int, int], tuple],
         counts: IngestCounts,
     ) -> None:
-        existing = await self._existing_points(conn, source_id, ts, points)
-        to_insert, to_update = [], []
-        for (printing_id, condition, currency), values in points.items():
-            old = existing.get((printing_id, condition, currency))
-            row = dict(zip(_PRICE_COLUMNS, values))
-            if old is None:
-                to_insert.append({**row, "printing_id": printing_id, "source_id": source_id, "condition": condition,
-                                  "currency": currency, "ts": ts})
-            elif old != values:
-                to_update.append({**row, "b_printing": printing_id, "b_condition": condition, "b_currency": currency})
-            else:
-                counts.unchanged += 1
-        if to_insert:
-            await conn.execute(insert_ignore(conn, price_history), to_insert)
-        if to_update:
-            ph = price_history.c
+        if not points:
+            return
+        if conn.dialect.name == "sqlite":
+            inserted, to_compare = await self._insert_sqlite(conn, source_id, ts, points)
+        else:
+            inserted, to_compare = await self._insert_returning(conn, source_id, ts, points)
+        counts.inserted += inserted
+        if to_compare:  # a re-run or a correction: compare, update only what changed
+            await self._update_existing(conn, source_id, ts, to_compare, counts, just_inserted=inserted
+                                        if len(to_compare) == len(points) else 0)
+
+    async def _insert_sqlite(self, conn: AsyncConnection, source_id: int, ts: int, points: dict) -> tuple[int, dict]:
+        """Straight to the driver's executemany: SQLAlchemy's per-row parameter handling would cost more
+        than SQLite itself. When some rows already existed, all are compared (a row count cannot say which)."""
+        rows = [(p, source_id, c, cur, ts, *values) for (p, c, cur), values in points.items()]
+        result = await conn.exec_driver_sql(_SQLITE_INSERT, rows)
+        inserted = result.rowcount
+        return inserted, ({} if inserted == len(rows) else points)
+
+    async def _insert_returning(self, conn: AsyncConnection, source_id: int, ts: int, points: dict) -> tuple[int, dict]:
+        rows = [{**dict(zip(_PRICE_COLUMNS, values)), "printing_id": p, "source_id": source_id, "condition": c,
+                 "currency": cur, "ts": ts} for (p, c, cur), values in points.items()]
+        ph = price_history.c
+        result = await conn.execute(
+            insert_ignore(conn, price_history).returning(ph.printing_id, ph.condition, ph.currency), rows
+        )
+        new = {tuple(r) for r in result}
+        return len(new), {k: v for k, v in points.items() if k not in new}
+
+    async def _update_existing(
+        self, conn: AsyncConnection, source_id: int, ts: int, points: dict[tuple[int, int, int], tuple],
+        counts: IngestCounts, just_inserted: int = 0,
+    ) -> None:
+        """`just_inserted`: rows among `points` this unit itself inserted (they compare equal)."""
+        ph = price_history.c
+        stored: dict[tuple[int, int, int], tuple] = {}
+        for chunk in chunks(list(points)):
+            rows = await conn.execute(
+                select(ph.printing_id, ph.condition, ph.currency, *(ph[c] for c in _PRICE_COLUMNS)).where(
+                    tuple_(ph.printing_id, ph.condition, ph.currency).in_(chunk), ph.source_id == source_id,
+                    ph.ts == ts,
+                )
+            )
+            stored.update({tuple(r[:3]): tuple(r[3:]) for r in rows})
+        changed = [
+            {**dict(zip(_PRICE_COLUMNS, values)), "b_printing": p, "b_condition": c, "b_currency": cur}
+            for (p, c, cur), values in points.items() if stored.get((p, c, cur)) != values
+        ]
+        if changed:
             await conn.execute(
                 update(price_history)
                 .where(ph.printing_id == bindparam("b_printing"), ph.source_id == source_id,
                        ph.condition == bindparam("b_condition"), ph.currency == bindparam("b_currency"), ph.ts == ts)
                 .values({c: bindparam(c) for c in _PRICE_COLUMNS}),
-                to_update,
+                changed,
             )
-        counts.inserted += len(to_insert)
-        counts.updated += len(to_update)
-
-    async def _existing_points(
-        self, conn: AsyncConnection, source_id: int, ts: int, points: dict[tuple[int, int, int], tuple]
-    ) -> dict[tuple[int, int, int], tuple]:
-        """Point lookups on the full primary key: cheap even when the table holds years of history."""
-        groups: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for printing_id, condition, currency in points:
-            groups[(condition, currency)].append(printing_id)
-        ph = price_history.c
-        found: dict[tuple[int, int, int], tuple] = {}
-        for (condition, currency), ids in groups.items():
-            for chunk in chunks(sorted(ids)):
-                rows = await conn.execute(
-                    select(ph.printing_id, *(ph[c] for c in _PRICE_COLUMNS)).where(
-                        ph.printing_id.in_(chunk), ph.source_id == source_id, ph.condition == condition,
-                        ph.currency == currency, ph.ts == ts,
-                    )
-                )
-                for r in rows:
-                    found[(r[0], condition, currency)] = tuple(r[1:])
-        return found
+        counts.updated += len(changed)
+        counts.unchanged += len(points) - len(changed) - just_inserted
 
 
 def _reason_class(obs: Observation) -> str:
     reason = obs.match.reason or "card not in catalog"
     return reason.split(":")[0].split(" in ")[0][:60]
 
-
-def as_dict(row: Any) -> dict[str, Any]:
-    return dict(row._mapping)

@@ -93,7 +93,8 @@ cards = Table(
     Column("variant", String(8)),
     Column("packs", String(200), nullable=False, server_default=""),
     _ts("updated_at", nullable=False),
-    UniqueConstraint("game", "canonical_id", "language"),
+    # canonical_id first: price ingest looks cards up by id alone.
+    UniqueConstraint("canonical_id", "game", "language"),
 )
 
 # A printing is a card in one finish; prices attach here.

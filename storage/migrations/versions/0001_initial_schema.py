@@ -67,7 +67,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['set_id'], ['tcg_sets.id'], name=op.f('fk_cards_set_id_tcg_sets'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cards')),
-    sa.UniqueConstraint('game', 'canonical_id', 'language', name=op.f('uq_cards_game_canonical_id_language'))
+    sa.UniqueConstraint('canonical_id', 'game', 'language', name=op.f('uq_cards_canonical_id_game_language'))
     )
     with op.batch_alter_table('cards', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cards_set_id'), ['set_id'], unique=False)
