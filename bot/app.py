@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Secrets, Settings
 from bot.sources import build_runners
 from core.collect import CollectService
+from core.history_service import HistoryService
 from core.price_service import PriceService
 from core.services import CatalogService
 from storage import migrate
 from storage.catalog_repo import SqlCatalogRepository
 from storage.db import create_engine
+from storage.history_repo import SqlHistoryQueries
 from storage.price_queries import SqlPriceQueries
 from storage.price_repo import SqlPriceStore
 
@@ -34,6 +36,7 @@ class App:
     prices: PriceService
     collector: CollectService
     http: httpx.AsyncClient
+    history: HistoryService
 
 
 @asynccontextmanager
@@ -58,7 +61,8 @@ async def build_app(
         runners = build_runners(settings, secrets or Secrets(), http, store, only=sources,
                                 targets=queries.watched_printings)
         collector = CollectService(catalog.index, queries, runners)
-        yield App(settings, engine, catalog, store, queries, PriceService(queries), collector, http)
+        history = HistoryService(SqlHistoryQueries(engine))
+        yield App(settings, engine, catalog, store, queries, PriceService(queries), collector, http, history)
     finally:
         await http.aclose()
         await engine.dispose()

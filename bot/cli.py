@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Coroutine
 
-from bot import cli_prices, output
+from bot import cli_history, cli_prices, output
 from bot.app import build_app
 from bot.config import ConfigError, Secrets, Settings, load_settings
 from bot.logs import configure_logging
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     _json_flag(search).set_defaults(handler=cmd_search)
 
     cli_prices.add_commands(commands, _json_flag)
+    cli_history.add_commands(commands, _json_flag)
 
     run = commands.add_parser("run", help="run the service: migrate, then collect on schedule until stopped")
     _json_flag(run).set_defaults(handler=cmd_run)

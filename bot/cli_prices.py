@@ -17,6 +17,7 @@ from core.mapping import PrintingKey
 from core.models import Finish, Game, utcnow
 from core.prices import day_start
 from core.search import NotFound, Resolved, SearchFilters
+from core.sources import cardmarket
 from core.sources.files import FolderTransport
 from core.sources.http import SourceHttp
 from core.sources.tcgcsv import TcgcsvSource
@@ -32,8 +33,9 @@ def add_commands(commands: argparse._SubParsersAction, json_flag) -> None:  # no
     json_flag(collect).set_defaults(handler=cmd_collect)
 
     imp = commands.add_parser("import-prices", help="backfill prices from downloaded tcgcsv dumps")
-    imp.add_argument("--source", required=True, choices=["tcgcsv"])
-    imp.add_argument("path", type=Path, help="a ProductsAndPrices.csv, a folder of them, or a tcgcsv JSON mirror")
+    imp.add_argument("--source", required=True, choices=["tcgcsv", "cardmarket"])
+    imp.add_argument("path", type=Path, help="tcgcsv: a ProductsAndPrices.csv, a folder of them, or a tcgcsv JSON "
+                     "mirror; cardmarket: a price-guide JSON file or a folder of them (searched recursively)")
     imp.add_argument("--date", help="the day the dump is from (YYYY-MM-DD, UTC); default today")
     imp.add_argument("--force", action="store_true")
     json_flag(imp).set_defaults(handler=cmd_import_prices)
@@ -86,6 +88,8 @@ async def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int
         print(f"error: {args.path} does not exist", file=sys.stderr)
         return 2
     day = _day(args.date)
+    if args.source == "cardmarket":
+        return await _import_cardmarket(args, settings)
     cfg = settings.sources.tcgcsv
     csv_files = [args.path] if args.path.is_file() else sorted(args.path.glob("*.csv"))
     transport = None if csv_files else FolderTransport(args.path)
@@ -177,4 +181,30 @@ async def cmd_parse_title(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(result.as_dict(), ensure_ascii=False))
         return 0
     output.emit(args.json, results[0].as_dict(), output.title_text(results[0]))
+    return 0
+
+
+async def _import_cardmarket(args: argparse.Namespace, settings: Settings) -> int:
+    files = [args.path] if args.path.is_file() else sorted(args.path.rglob("*.json"))
+    payloads = []
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and isinstance(data.get("priceGuides"), list):
+            payloads.append(data)
+    if not payloads:
+        print(f"error: no Cardmarket price guides under {args.path}", file=sys.stderr)
+        return 2
+    async with build_app(settings, sources=set()) as app:
+        index = await app.catalog.index()
+        names = cardmarket.product_names(payloads)
+        matches = cardmarket.product_keys(names, index)
+        report = CollectReport("cardmarket")
+        for payload in sorted(payloads, key=lambda p: cardmarket.guide_date(p) or utcnow()):
+            unit = cardmarket.guide_unit(payload, names, matches)
+            if unit is None:
+                continue
+            unit.force = args.force
+            report.counts.add(await app.store.ingest(unit))
+            report.snapshot = unit.snapshot_ts
+    output.emit(args.json, report.as_dict(), output.collect_text(report))
     return 0

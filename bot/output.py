@@ -183,3 +183,37 @@ def title_text(parsed: Any) -> str:
     fields = ("kind", "game", "card_id", "number", "total", "onepiece_id", "language", "grader", "grade", "finish")
     lines = [f"{verdict}: {data['reason']}"] + [f"  {f:<12}{data[f]}" for f in fields if data[f] not in (None, "")]
     return "\n".join(lines)
+
+
+def history_text(card: Any, data: dict[str, Any]) -> str:
+    if not data["series"]:
+        return f"No price history for {card.name} ({card.canonical_id}) yet."
+    lines = [f"{card.name} ({card.canonical_id}) · {data['period']}"]
+    for series in data["series"]:
+        stats = series["stats"]
+        label = f"{series['source']} · {series['finish']}{' (' + series['variant'] + ')' if series['variant'] else ''}"
+        if not stats:
+            lines.append(f"  {label}: no prices")
+            continue
+        changes = ", ".join(f"{k} {v['percent'] + '%' if v and v['percent'] else 'n/a'}" for k, v in stats["changes"].items())
+        lines.append(f"  {label} · {series['condition']}: {stats['current']} {series['currency']} ({stats['age']} old)")
+        lines.append(f"    change {changes}; ATH {stats['ath'][0]} ({stats['ath'][1][:10]}), ATL {stats['atl'][0]}"
+                     f" ({stats['atl'][1][:10]}); trend {stats['trend']}; volatility {stats['volatility']}")
+        if stats["thin_market"]:
+            lines.append(f"    thin market: {stats['thin_reason']}")
+    return "\n".join(lines)
+
+
+def trending_row(index: Any, entry: Any, kind: str) -> dict[str, Any]:
+    card = index.get(entry.card_id)
+    row: dict[str, Any] = {"id": entry.card_id, "name": card.name if card else entry.card_id,
+                           "set": card.set_code if card else ""}
+    if kind == "most_watched":
+        row["adds"] = entry.detail
+        return row
+    mover = entry.detail
+    row.update({"printing": mover.finish.value + (f" ({mover.variant})" if mover.variant else ""),
+                "source": mover.source, "old": _money(mover.old_cents, mover.currency),
+                "new": _money(mover.new_cents, mover.currency), "change": f"{mover.percent:+}%",
+                "since": mover.old_ts.date().isoformat()})
+    return row

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.mapping import PrintingKey
@@ -17,7 +17,7 @@ from storage.tables import (
     alert_rules,
     cards,
     data_sources,
-    price_history,
+    latest_prices,
     printings,
     source_products,
     watchlist_items,
@@ -30,24 +30,17 @@ class SqlPriceQueries:
         self._store = store or SqlPriceStore(engine)
 
     async def latest_prices(self, canonical_ids: list[str]) -> list[LatestPrice]:
-        """Newest point per (printing, source, condition, currency) of the given cards."""
-        ph, p, c, ds = price_history.c, printings.c, cards.c, data_sources.c
-        newer = price_history.alias("newer")
-        latest_ts = (
-            select(func.max(newer.c.ts))
-            .where(newer.c.printing_id == ph.printing_id, newer.c.source_id == ph.source_id,
-                   newer.c.condition == ph.condition, newer.c.currency == ph.currency)
-            .scalar_subquery()
-        )
+        """Newest point per (printing, source, condition, currency) of the given cards (latest_prices)."""
+        lp, p, c, ds = latest_prices.c, printings.c, cards.c, data_sources.c
         out: list[LatestPrice] = []
         async with self._engine.connect() as conn:
             for chunk in chunks(canonical_ids):
                 rows = await conn.execute(
-                    select(c.canonical_id, p.finish, p.variant, ds.name, ph.condition, ph.currency, ph.ts,
-                           ph.market_cents, ph.low_cents, ph.mid_cents, ph.high_cents, ph.sample_size)
-                    .select_from(price_history.join(printings, p.id == ph.printing_id)
-                                 .join(cards, c.id == p.card_id).join(data_sources, ds.id == ph.source_id))
-                    .where(c.canonical_id.in_(chunk), ph.ts == latest_ts)
+                    select(c.canonical_id, p.finish, p.variant, ds.name, lp.condition, lp.currency, lp.ts,
+                           lp.market_cents, lp.low_cents, lp.mid_cents, lp.high_cents, lp.sample_size)
+                    .select_from(latest_prices.join(printings, p.id == lp.printing_id)
+                                 .join(cards, c.id == p.card_id).join(data_sources, ds.id == lp.source_id))
+                    .where(c.canonical_id.in_(chunk))
                 )
                 out.extend(_latest(r) for r in rows)
         return out

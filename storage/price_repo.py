@@ -20,6 +20,14 @@ from storage.tables import cards, data_sources, ingest_runs, price_history, prin
 _PRICE_COLUMNS = ("market_cents", "low_cents", "mid_cents", "high_cents", "direct_low_cents", "sample_size")
 _MAPPING_COLUMNS = ("printing_id", "product_name", "group_ref", "confidence", "method", "unmatched_reason")
 MAPPING_CACHE_TTL_S = 600.0
+_LATEST_UPSERT = (
+    "INSERT INTO latest_prices (printing_id, source_id, condition, currency, ts, market_cents, low_cents, "
+    "mid_cents, high_cents, direct_low_cents, sample_size) VALUES ({ph}) "
+    "ON CONFLICT (printing_id, source_id, condition, currency) DO UPDATE SET ts = excluded.ts, "
+    "market_cents = excluded.market_cents, low_cents = excluded.low_cents, mid_cents = excluded.mid_cents, "
+    "high_cents = excluded.high_cents, direct_low_cents = excluded.direct_low_cents, "
+    "sample_size = excluded.sample_size WHERE excluded.ts >= latest_prices.ts"
+)
 _SQLITE_INSERT = (
     "INSERT INTO price_history (printing_id, source_id, condition, currency, ts, market_cents, low_cents, "
     "mid_cents, high_cents, direct_low_cents, sample_size) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"
@@ -285,6 +293,15 @@ class SqlPriceStore:
         if to_compare:  # a re-run or a correction: compare, update only what changed
             await self._update_existing(conn, source_id, ts, to_compare, counts, just_inserted=inserted
                                         if len(to_compare) == len(points) else 0)
+        await self._upsert_latest(conn, source_id, ts, points)
+
+    async def _upsert_latest(self, conn: AsyncConnection, source_id: int, ts: int, points: dict) -> None:
+        """Keep latest_prices in step; an older snapshot (a backfill) never replaces a newer one."""
+        rows = [(p, source_id, c, cur, ts, *values) for (p, c, cur), values in points.items()]
+        if conn.dialect.name == "sqlite":
+            await conn.exec_driver_sql(_LATEST_UPSERT.format(ph=",".join("?" * 11)), rows)
+        else:
+            await conn.exec_driver_sql(_LATEST_UPSERT.format(ph=",".join(f"${i}" for i in range(1, 12))), rows)
 
     async def _insert_sqlite(self, conn: AsyncConnection, source_id: int, ts: int, points: dict) -> tuple[int, dict]:
         """Straight to the driver's executemany: SQLAlchemy's per-row parameter handling would cost more

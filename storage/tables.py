@@ -180,6 +180,26 @@ ingest_runs = Table(
     UniqueConstraint("source_id", "unit", "snapshot_ts"),
 )
 
+# The newest point per (printing, source, condition, currency), kept by ingest in the same transaction:
+# "latest price of N printings" and trending read this instead of max(ts) over the whole history.
+latest_prices = Table(
+    "latest_prices",
+    metadata,
+    Column("printing_id", Integer, ForeignKey("printings.id", ondelete="CASCADE"), nullable=False),
+    Column("source_id", SmallInteger, nullable=False),
+    Column("condition", SmallInteger, nullable=False),
+    Column("currency", SmallInteger, nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("market_cents", BigInteger),
+    Column("low_cents", BigInteger),
+    Column("mid_cents", BigInteger),
+    Column("high_cents", BigInteger),
+    Column("direct_low_cents", BigInteger),
+    Column("sample_size", Integer),
+    PrimaryKeyConstraint("printing_id", "source_id", "condition", "currency"),
+    sqlite_with_rowid=False,
+)
+
 users = Table(
     "users",
     metadata,

@@ -193,6 +193,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('printing_id', 'source_id', 'condition', 'currency', 'ts', name=op.f('pk_price_history')),
     sqlite_with_rowid=False
     )
+    op.create_table('latest_prices',
+    sa.Column('printing_id', sa.Integer(), nullable=False),
+    sa.Column('source_id', sa.SmallInteger(), nullable=False),
+    sa.Column('condition', sa.SmallInteger(), nullable=False),
+    sa.Column('currency', sa.SmallInteger(), nullable=False),
+    sa.Column('ts', sa.BigInteger(), nullable=False),
+    sa.Column('market_cents', sa.BigInteger(), nullable=True),
+    sa.Column('low_cents', sa.BigInteger(), nullable=True),
+    sa.Column('mid_cents', sa.BigInteger(), nullable=True),
+    sa.Column('high_cents', sa.BigInteger(), nullable=True),
+    sa.Column('direct_low_cents', sa.BigInteger(), nullable=True),
+    sa.Column('sample_size', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['printing_id'], ['printings.id'], name=op.f('fk_latest_prices_printing_id_printings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('printing_id', 'source_id', 'condition', 'currency', name=op.f('pk_latest_prices')),
+    sqlite_with_rowid=False
+    )
     op.create_table('source_products',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('source_id', sa.Integer(), nullable=False),
@@ -290,6 +306,7 @@ def downgrade() -> None:
 
     op.drop_table('source_products')
     op.drop_table('price_history')
+    op.drop_table('latest_prices')
     with op.batch_alter_table('alert_rules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_alert_rules_user_id'))
         batch_op.drop_index('ix_alert_rules_printing_active')

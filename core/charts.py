@@ -1,0 +1,166 @@
+"""Price-history charts as PNG bytes: matplotlib's object API on the Agg canvas (no pyplot, no global
+state, safe in worker threads). Callers render in a thread: `await asyncio.to_thread(render_chart, spec)`."""
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from core.pricing import SeriesPoint  # noqa: E402
+
+WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 100  # 800 x 450 px: readable in a Discord embed and a Telegram photo
+MAX_BYTES = 200_000
+
+
+@dataclass(frozen=True)
+class Theme:
+    background: str
+    panel: str
+    text: str
+    grid: str
+    palette: tuple[str, ...]
+    ath: str
+    atl: str
+
+
+THEMES = {
+    "dark": Theme("#2b2d31", "#313338", "#dbdee1", "#4e5058", ("#5865f2", "#f0b232", "#23a55a", "#eb459e"),
+                  "#23a55a", "#f23f43"),
+    "light": Theme("#ffffff", "#f7f7f9", "#1f2328", "#d0d7de", ("#0969da", "#bf8700", "#1a7f37", "#8250df"),
+                   "#1a7f37", "#cf222e"),
+}
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    label: str  # "tcgcsv · holofoil"
+    points: list[SeriesPoint]
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    title: str  # card name · set · number
+    subtitle: str  # printing, condition, currency
+    currency: str
+    series: list[ChartSeries]
+    theme: str = "dark"
+    notes: list[str] = field(default_factory=list)
+
+
+def _gapped(points: list[SeriesPoint]) -> tuple[list[float], list[float], list[float], list[float]]:
+    """x, market, low, high with NaN breaks where the data has a hole (> 3x the usual spacing)."""
+    xs, market, low, high = [], [], [], []
+    spacing = _usual_spacing(points)
+    previous = None
+    for point in points:
+        if previous is not None and spacing and point.ts - previous > spacing * 3:
+            xs.append(date2num(previous + (point.ts - previous) / 2))
+            market.append(math.nan)
+            low.append(math.nan)
+            high.append(math.nan)
+        xs.append(date2num(point.ts))
+        market.append(float(point.market) if point.market is not None else math.nan)
+        low.append(float(point.low) if point.low is not None else math.nan)
+        high.append(float(point.high) if point.high is not None else math.nan)
+        previous = point.ts
+    return xs, market, low, high
+
+
+def _usual_spacing(points: list[SeriesPoint]) -> timedelta | None:
+    gaps = sorted(b.ts - a.ts for a, b in zip(points, points[1:]))
+    return gaps[len(gaps) // 2] if gaps else None
+
+
+def _money(value: float, currency: str) -> str:
+    return f"{Decimal(str(value)).quantize(Decimal('0.01')):,} {currency}"
+
+
+def render_chart(spec: ChartSpec) -> bytes:
+    """PNG bytes for one card's price history; handles one point, gaps and flat series."""
+    theme = THEMES.get(spec.theme, THEMES["dark"])
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor=theme.background)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.09, 0.14, 0.88, 0.70), facecolor=theme.panel)
+    _style(axes, theme)
+    drawn = [s for s in spec.series if any(p.market is not None for p in s.points)]
+    if not drawn:
+        axes.text(0.5, 0.5, "No price history yet", ha="center", va="center", color=theme.text,
+                  transform=axes.transAxes, fontsize=14)
+    for index, series in enumerate(drawn):
+        _plot_series(axes, series, theme.palette[index % len(theme.palette)], spec.currency, theme, index == 0)
+    if drawn:
+        _set_limits(axes, drawn)
+        locator = AutoDateLocator(minticks=3, maxticks=8)
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        if len(drawn) > 1 or drawn[0].label:
+            legend = axes.legend(loc="upper left", fontsize=8, frameon=False)
+            for text in legend.get_texts():
+                text.set_color(theme.text)
+    figure.text(0.09, 0.93, spec.title, color=theme.text, fontsize=13, fontweight="bold", va="center")
+    figure.text(0.09, 0.875, spec.subtitle, color=theme.text, fontsize=9, alpha=0.8, va="center")
+    if spec.notes:
+        figure.text(0.09, 0.03, " · ".join(spec.notes)[:140], color=theme.text, fontsize=7, alpha=0.7)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", facecolor=theme.background, dpi=DPI)
+    return buffer.getvalue()
+
+
+def _style(axes, theme: Theme) -> None:  # noqa: ANN001
+    axes.tick_params(colors=theme.text, labelsize=8)
+    for spine in axes.spines.values():
+        spine.set_color(theme.grid)
+    axes.grid(True, color=theme.grid, linewidth=0.6, alpha=0.6)
+    axes.yaxis.set_major_formatter(lambda value, _pos: f"{value:,.2f}")
+
+
+def _plot_series(axes, series: ChartSeries, color: str, currency: str, theme: Theme, primary: bool) -> None:  # noqa: ANN001
+    xs, market, low, high = _gapped(series.points)
+    if any(not math.isnan(v) for v in low) and any(not math.isnan(v) for v in high):
+        axes.fill_between(xs, low, high, color=color, alpha=0.15, linewidth=0, label=None)
+    single = sum(1 for v in market if not math.isnan(v)) == 1
+    axes.plot(xs, market, color=color, linewidth=2, marker="o" if single else None, markersize=6,
+              label=series.label or None)
+    priced = [(x, v) for x, v in zip(xs, market) if not math.isnan(v)]
+    last_x, last_v = priced[-1]
+    axes.annotate(_money(last_v, currency), (last_x, last_v), xytext=(6, 0), textcoords="offset points",
+                  color=color, fontsize=9, fontweight="bold", va="center")
+    if primary and len(priced) > 2:
+        high_point = max(priced, key=lambda p: p[1])
+        low_point = min(priced, key=lambda p: p[1])
+        if high_point[1] != low_point[1]:
+            for point, label, mark_color, offset in ((high_point, "ATH", theme.ath, 8), (low_point, "ATL", theme.atl, -14)):
+                axes.scatter(*point, color=mark_color, zorder=5, s=30)
+                if point != priced[-1]:  # the current value is already labelled
+                    axes.annotate(f"{label} {_money(point[1], currency)}", point, xytext=(0, offset),
+                                  textcoords="offset points", color=mark_color, fontsize=8, ha="center")
+
+
+def _set_limits(axes, drawn: list[ChartSeries]) -> None:  # noqa: ANN001
+    values = [float(v) for s in drawn for p in s.points for v in (p.market, p.low, p.high) if v is not None]
+    times = [p.ts for s in drawn for p in s.points]
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.12 or max(high * 0.05, 0.05)  # flat series still get a visible band
+    axes.set_ylim(max(low - pad, 0), high + pad)
+    start, end = min(times), max(times)
+    if end - start < timedelta(days=1):  # one point: centre it in a one-week frame
+        start, end = start - timedelta(days=3), end + timedelta(days=3)
+    span = end - start
+    axes.set_xlim(date2num(start - span * 0.02), date2num(end + span * 0.12))
+
+
+def clamp_size(png: bytes) -> bytes:
+    """Charts are small by construction; refuse to hand a chat platform an oversized file."""
+    if len(png) > MAX_BYTES:
+        raise ValueError(f"chart is {len(png)} bytes, over the {MAX_BYTES} limit")
+    return png
+

@@ -1,0 +1,143 @@
+"""History use cases: a printing's series and statistics, chart images, trending across a game."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Callable, Protocol
+
+from core import charts
+from core.charts import ChartSeries, ChartSpec
+from core.models import Card, CardSet, Game, utcnow
+from core.prices import condition_label
+from core.pricing import PeriodError, SeriesPoint, SeriesStats, downsample, parse_period, series_stats
+
+TRENDING_WINDOWS = {"24h": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+TRENDING_KINDS = ("gainers", "losers", "most_watched")
+DEFAULT_MIN_PRICE_CENTS = 100  # penny cards never top the list
+
+
+class HistoryError(ValueError):
+    """Bad history request (unknown source, period, kind); the message is for the user."""
+
+
+class HistoryQueries(Protocol):
+    async def series(self, canonical_id: str, since: datetime | None = None, source: str | None = None,
+                     condition: int | None = None) -> dict[Any, list[SeriesPoint]]: ...
+
+    async def source_names(self) -> list[str]: ...
+
+    async def movers(self, game: Game, window: timedelta, now: datetime, min_price_cents: int,
+                     source: str | None = None) -> list[Any]: ...
+
+    async def most_watched(self, game: Game, since: datetime, limit: int) -> list[tuple[str, int]]: ...
+
+
+@dataclass(frozen=True)
+class PrintingHistory:
+    finish: str
+    variant: str
+    source: str
+    condition: str
+    currency: str
+    points: list[SeriesPoint]
+    stats: SeriesStats | None
+
+    @property
+    def label(self) -> str:
+        printing = self.finish.replace("_", " ") + (f" ({self.variant.replace('_', ' ')})" if self.variant else "")
+        return f"{self.source} · {printing}"
+
+
+@dataclass(frozen=True)
+class TrendingEntry:
+    card_id: str
+    detail: Any  # a Mover for gainers/losers, an int (adds) for most_watched
+
+
+class HistoryService:
+    def __init__(self, queries: HistoryQueries, clock: Callable[[], datetime] = utcnow,
+                 max_chart_points: int = 400) -> None:
+        self._queries = queries
+        self._clock = clock
+        self._max_points = max_chart_points
+
+    async def _check_source(self, source: str | None) -> None:
+        if source is None:
+            return
+        known = await self._queries.source_names()
+        if source not in known:
+            raise HistoryError(f"Unknown source “{source}”. Known sources: {', '.join(known) or 'none yet'}.")
+
+    async def history(self, card: Card, period: str | None = "30d", source: str | None = None,
+                      condition: int | None = None, now: datetime | None = None) -> list[PrintingHistory]:
+        """Series per printing/source/condition in the period (downsampled), stats over all history."""
+        try:
+            _, days = parse_period(period)
+        except PeriodError as err:
+            raise HistoryError(str(err)) from err
+        await self._check_source(source)
+        now = now or self._clock()
+        since = now - timedelta(days=days) if days else None
+        everything = await self._queries.series(card.canonical_id, None, source, condition)
+        out = []
+        for key, points in everything.items():
+            shown = [p for p in points if since is None or p.ts >= since]
+            out.append(PrintingHistory(key.finish.value, key.variant, key.source, condition_label(key.condition),
+                                       key.currency, downsample(shown, self._max_points), series_stats(points, now)))
+        out.sort(key=lambda h: (h.variant != "", h.condition != "raw (market)", h.source, h.finish))
+        return out
+
+    async def chart(self, card: Card, card_set: CardSet | None, period: str | None = "30d",
+                    source: str | None = None, theme: str = "dark", now: datetime | None = None) -> bytes:
+        """PNG of the plain printings' market prices; rendered in a worker thread, never on the loop."""
+        if theme not in charts.THEMES:
+            raise HistoryError(f"Unknown theme “{theme}”. Use dark or light.")
+        histories = [h for h in await self.history(card, period, source, now=now) if h.points and not h.variant]
+        spec = chart_spec(card, card_set, period or "30d", histories, theme)
+        png = await asyncio.to_thread(charts.render_chart, spec)
+        return charts.clamp_size(png)
+
+    async def trending(self, game: Game, period: str = "7d", kind: str = "gainers", limit: int = 10,
+                       min_price_cents: int = DEFAULT_MIN_PRICE_CENTS, source: str | None = None,
+                       now: datetime | None = None) -> list[TrendingEntry]:
+        if period not in TRENDING_WINDOWS:
+            raise HistoryError(f"Unknown period “{period}”. Use one of: {', '.join(TRENDING_WINDOWS)}.")
+        if kind not in TRENDING_KINDS:
+            raise HistoryError(f"Unknown list “{kind}”. Use one of: {', '.join(TRENDING_KINDS)}.")
+        if not 1 <= limit <= 100:
+            raise HistoryError("Show between 1 and 100 cards.")
+        await self._check_source(source)
+        now = now or self._clock()
+        window = TRENDING_WINDOWS[period]
+        if kind == "most_watched":
+            rows = await self._queries.most_watched(game, now - window, limit)
+            return [TrendingEntry(card_id, count) for card_id, count in rows]
+        movers = await self._queries.movers(game, window, now, min_price_cents, source)
+        rising = kind == "gainers"
+        chosen = [m for m in movers if (m.new_cents > m.old_cents if rising else m.new_cents < m.old_cents)]
+        chosen.sort(key=lambda m: (-m.percent if rising else m.percent, m.card_id))
+        return [TrendingEntry(m.card_id, m) for m in chosen[:limit]]
+
+
+def chart_spec(card: Card, card_set: CardSet | None, period: str, histories: list[PrintingHistory],
+               theme: str) -> ChartSpec:
+    set_name = card_set.name if card_set else card.set_code
+    title = f"{card.name} · {set_name} · {card.number}"
+    if not histories:
+        return ChartSpec(title, f"{period} · no prices yet", "", [], theme)
+    currency = histories[0].currency
+    same = [h for h in histories if h.currency == currency and h.condition == histories[0].condition][:4]
+    notes = []
+    if len(same) < len(histories):
+        notes.append("other currencies/conditions not shown")
+    if any(h.stats and h.stats.thin for h in same):
+        notes.append("thin market: few sales behind some prices")
+    subtitle = f"{histories[0].condition} · {currency} · {period}"
+    series = [ChartSeries(h.label, h.points) for h in same]
+    return ChartSpec(title, subtitle, currency, series, theme, notes)
+
+
+def percent_text(value: Decimal | None) -> str:
+    return "n/a" if value is None else f"{value:+.2f}%"

@@ -1,0 +1,150 @@
+"""History reads: one printing's series by period, and trending moves across a game."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.models import Finish, Game
+from core.prices import CURRENCY_BY_CODE, epoch, from_epoch
+from core.pricing import SeriesPoint
+from storage.tables import (
+    alert_rules,
+    cards,
+    data_sources,
+    latest_prices,
+    price_history,
+    printings,
+    watchlist_items,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesKey:
+    printing_id: int
+    finish: Finish
+    variant: str
+    source: str
+    condition: int
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mover:
+    card_id: str
+    finish: Finish
+    variant: str
+    source: str
+    condition: int
+    currency: str
+    old_cents: int
+    new_cents: int
+    old_ts: datetime
+    new_ts: datetime
+
+    @property
+    def percent(self) -> Decimal:
+        return (Decimal(self.new_cents - self.old_cents) / self.old_cents * 100).quantize(Decimal("0.01"))
+
+
+def _cents(value: int | None) -> Decimal | None:
+    return None if value is None else Decimal(value) / 100
+
+
+def _before(cutoff: int, column):  # noqa: ANN001, ANN202 - SQLAlchemy expressions
+    """The newest history value at or before `cutoff` for the outer latest_prices row: one PK seek."""
+    h, lp = price_history.c, latest_prices.c
+    return (
+        select(column)
+        .where(h.printing_id == lp.printing_id, h.source_id == lp.source_id, h.condition == lp.condition,
+               h.currency == lp.currency, h.ts <= cutoff)
+        .order_by(h.ts.desc())
+        .limit(1)
+        .correlate(latest_prices)
+        .scalar_subquery()
+    )
+
+
+class SqlHistoryQueries:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def series(
+        self, canonical_id: str, since: datetime | None = None, source: str | None = None,
+        condition: int | None = None,
+    ) -> dict[SeriesKey, list[SeriesPoint]]:
+        """A card's points grouped by printing/source/condition/currency: one PK range scan per printing."""
+        ph, p, c, ds = price_history.c, printings.c, cards.c, data_sources.c
+        query = (
+            select(ph.printing_id, p.finish, p.variant, ds.name, ph.condition, ph.currency, ph.ts, ph.market_cents,
+                   ph.low_cents, ph.high_cents, ph.sample_size)
+            .select_from(price_history.join(printings, p.id == ph.printing_id).join(cards, c.id == p.card_id)
+                         .join(data_sources, ds.id == ph.source_id))
+            .where(c.canonical_id == canonical_id)
+            .order_by(ph.printing_id, ph.source_id, ph.condition, ph.currency, ph.ts)
+        )
+        if since is not None:
+            query = query.where(ph.ts >= epoch(since))
+        if source is not None:
+            query = query.where(ds.name == source)
+        if condition is not None:
+            query = query.where(ph.condition == condition)
+        out: dict[SeriesKey, list[SeriesPoint]] = {}
+        async with self._engine.connect() as conn:
+            for r in await conn.execute(query):
+                key = SeriesKey(r[0], Finish(r[1]), r[2], r[3], r[4], CURRENCY_BY_CODE.get(r[5], "?"))
+                out.setdefault(key, []).append(
+                    SeriesPoint(from_epoch(r[6]), _cents(r[7]), _cents(r[8]), _cents(r[9]), r[10]))
+        return out
+
+    async def source_names(self) -> list[str]:
+        async with self._engine.connect() as conn:
+            return [r[0] for r in await conn.execute(select(data_sources.c.name).order_by(data_sources.c.name))]
+
+    async def movers(
+        self, game: Game, window: timedelta, now: datetime, min_price_cents: int, source: str | None = None,
+    ) -> list[Mover]:
+        """For every series of a game: the newest price at or before `now` against the newest at or before
+        `now - window`. Driven by latest_prices (one row per series), two primary-key seeks each."""
+        lp, p, c, ds = latest_prices.c, printings.c, cards.c, data_sources.c
+        end, cutoff = epoch(now), epoch(now - window)
+        query = (
+            select(c.canonical_id, p.finish, p.variant, ds.name, lp.condition, lp.currency,
+                   _before(end, price_history.c.ts).label("new_ts"),
+                   _before(end, price_history.c.market_cents).label("new_cents"),
+                   _before(cutoff, price_history.c.ts).label("old_ts"),
+                   _before(cutoff, price_history.c.market_cents).label("old_cents"))
+            .select_from(latest_prices.join(printings, p.id == lp.printing_id).join(cards, c.id == p.card_id)
+                         .join(data_sources, ds.id == lp.source_id))
+            .where(c.game == game.value)
+        )
+        if source is not None:
+            query = query.where(ds.name == source)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        stale_before = cutoff - int(window.total_seconds())  # the old price must be from the window before
+        return [
+            Mover(r.canonical_id, Finish(r.finish), r.variant, r.name, r.condition, CURRENCY_BY_CODE.get(r.currency, "?"),
+                  r.old_cents, r.new_cents, from_epoch(r.old_ts), from_epoch(r.new_ts))
+            for r in rows
+            if r.new_ts is not None and r.old_ts is not None and r.new_ts > cutoff and r.old_ts >= stale_before
+            and r.old_cents and r.new_cents and min(r.old_cents, r.new_cents) >= min_price_cents
+        ]
+
+    async def most_watched(self, game: Game, since: datetime, limit: int) -> list[tuple[str, int]]:
+        """Cards by how many watchlist entries and alert rules were added since `since`."""
+        c, p = cards.c, printings.c
+        watched = select(watchlist_items.c.printing_id.label("pid")).where(watchlist_items.c.created_at >= since)
+        alerted = select(alert_rules.c.printing_id.label("pid")).where(alert_rules.c.created_at >= since)
+        both = watched.union_all(alerted).subquery()
+        query = (
+            select(c.canonical_id, func.count().label("n"))
+            .select_from(both.join(printings, p.id == both.c.pid).join(cards, c.id == p.card_id))
+            .where(c.game == game.value).group_by(c.canonical_id).order_by(func.count().desc(), c.canonical_id)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            return [(r[0], r[1]) for r in await conn.execute(query)]
