@@ -61,7 +61,7 @@ async def build_app(
         runners = build_runners(settings, secrets or Secrets(), http, store, only=sources,
                                 targets=queries.watched_printings)
         collector = CollectService(catalog.index, queries, runners)
-        history = HistoryService(SqlHistoryQueries(engine))
+        history = HistoryService(SqlHistoryQueries(engine), max_chart_points=settings.history.max_chart_points)
         yield App(settings, engine, catalog, store, queries, PriceService(queries), collector, http, history)
     finally:
         await http.aclose()

@@ -22,7 +22,7 @@ def add_commands(commands: argparse._SubParsersAction, json_flag) -> None:  # no
     chart.add_argument("query")
     chart.add_argument("--period", default="30d", help=f"one of {', '.join(PERIODS)}")
     chart.add_argument("--source")
-    chart.add_argument("--theme", default="dark", choices=["dark", "light"])
+    chart.add_argument("--theme", choices=["dark", "light"], help="default: [history] chart_theme")
     chart.add_argument("--out", type=Path, default=Path("chart.png"))
     json_flag(chart).set_defaults(handler=cmd_chart)
 
@@ -59,7 +59,8 @@ async def cmd_chart(args: argparse.Namespace, settings: Settings) -> int:
             print(problem, file=sys.stderr)
             return 1
         try:
-            png = await app.history.chart(card, index.set_of(card), args.period, args.source, args.theme)
+            theme = args.theme or settings.history.chart_theme
+            png = await app.history.chart(card, index.set_of(card), args.period, args.source, theme)
         except HistoryError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2

@@ -57,6 +57,16 @@ class SourcesSettings(_Section):
     ebay: SourceSettings = SourceSettings(base_url="https://api.ebay.com", interval_minutes=360, per_minute=30, per_hour=5000)
 
 
+class HistorySettings(_Section):
+    """How history grows and how it is drawn."""
+
+    intraday_retention_days: int = Field(30, ge=1)
+    partition_months_ahead: int = Field(3, ge=1, le=24)
+    maintenance_hour_utc: int = Field(4, ge=0, le=23)
+    max_chart_points: int = Field(400, ge=20, le=5000)
+    chart_theme: Literal["dark", "light"] = "dark"
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -72,6 +82,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     search: SearchSettings = SearchSettings()
     sources: SourcesSettings = SourcesSettings()
+    history: HistorySettings = HistorySettings()
     logging: LoggingSettings = LoggingSettings()
 
     @classmethod

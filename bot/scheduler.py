@@ -6,8 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.config import Settings
 from core.collect import CollectService
+from storage.maintenance import ensure_partitions, rollup_intraday
 
 log = logging.getLogger(__name__)
 FIRST_RUN_DELAY = timedelta(seconds=5)
@@ -23,7 +26,16 @@ async def collect_job(collector: CollectService, source: str) -> None:
              counts.inserted, counts.updated, counts.invalid, counts.unmatched)
 
 
-def build_scheduler(settings: Settings, collector: CollectService, *, now: datetime | None = None) -> AsyncIOScheduler:
+async def maintenance_job(engine: AsyncEngine, settings: Settings) -> None:
+    """Daily: roll old intraday points up to one per day; create the coming months' partitions."""
+    now = datetime.now(timezone.utc)
+    rolled = await rollup_intraday(engine, now - timedelta(days=settings.history.intraday_retention_days))
+    created = await ensure_partitions(engine, settings.history.partition_months_ahead, now)
+    log.info("maintenance: %d intraday points rolled up, %d partition statements", rolled, created)
+
+
+def build_scheduler(settings: Settings, collector: CollectService, *, now: datetime | None = None,
+                    engine: AsyncEngine | None = None) -> AsyncIOScheduler:
     """A job per enabled source: interval and jitter from config, one run at a time, missed runs coalesced."""
     scheduler = AsyncIOScheduler(
         timezone=timezone.utc,
@@ -43,4 +55,8 @@ def build_scheduler(settings: Settings, collector: CollectService, *, now: datet
             next_run_time=start,
             replace_existing=True,
         )
+    if engine is not None:
+        scheduler.add_job(maintenance_job, "cron", hour=settings.history.maintenance_hour_utc, minute=17,
+                          args=[engine, settings], id="maintenance", name="history maintenance",
+                          replace_existing=True)
     return scheduler

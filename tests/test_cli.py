@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from bot.cli import main
+from storage import migrate
 from tests.conftest import ROOT, SAMPLE_DIR
 
 
@@ -68,7 +69,7 @@ def test_catalog_import_reports_counts_and_refuses_missing_paths(db_env, capsys)
 
 def test_migrate_reports_the_revision(db_env, capsys):
     assert main(["migrate", "--json"]) == 0
-    assert _json_out(capsys)["revision"] == "0001"
+    assert _json_out(capsys)["revision"] == migrate.head_revision()
 
 
 def test_bad_config_exits_with_a_message(tmp_path, capsys):

@@ -7,9 +7,15 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
+from storage.maintenance import is_partition_table
 from storage.tables import metadata
 
 config = context.config
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, ANN201 - Alembic's hook
+    """PostgreSQL's monthly partitions of price_history are managed by storage.maintenance."""
+    return not (type_ == "table" and is_partition_table(name))
 
 
 def _configure_and_run(connection: Connection) -> None:
@@ -18,6 +24,7 @@ def _configure_and_run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,77 @@
+"""Chart images: valid PNGs of the expected size for short, long, single-point and empty series."""
+from __future__ import annotations
+
+import struct
+import threading
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from core import charts
+from core.charts import ChartSeries, ChartSpec, render_chart
+from core.pricing import SeriesPoint
+
+NOW = datetime(2026, 11, 27, tzinfo=timezone.utc)
+
+
+def series(days: int, gap: bool = False, flat: bool = False) -> list[SeriesPoint]:
+    points = []
+    for i in range(days):
+        if gap and days // 3 < i < days // 2:
+            continue
+        value = Decimal("50") if flat else Decimal(100 + (i % 17) * 3 - i // 5)
+        points.append(SeriesPoint(NOW - timedelta(days=days - i), value, value * Decimal("0.9"), value * Decimal("1.2")))
+    return points
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+@pytest.mark.parametrize(
+    "points", [series(7), series(365), series(1), series(90, gap=True), series(30, flat=True), []],
+    ids=["7d", "1y", "one-point", "gap", "flat", "empty"],
+)
+def test_every_shape_renders_a_small_png(points, theme):
+    spec = ChartSpec("Charizard ex · 151 · 199", "raw (market) · USD · 1y", "USD",
+                     [ChartSeries("tcgcsv · holofoil", points)], theme)
+    png = render_chart(spec)
+    assert png_size(png) == (800, 450)
+    assert len(png) <= charts.MAX_BYTES
+
+
+def test_several_sources_overlay():
+    spec = ChartSpec("Pikachu ex", "raw · USD", "USD",
+                     [ChartSeries("tcgcsv", series(60)), ChartSeries("pokemontcg", series(45)), ChartSeries("ebay", series(10))])
+    assert png_size(render_chart(spec)) == (800, 450)
+
+
+async def test_chart_renders_in_a_worker_thread(monkeypatch, sample_index):
+    from core.history_service import HistoryService
+    from storage.history_repo import SeriesKey
+    from core.models import Finish
+
+    loop_thread = threading.get_ident()
+    seen = []
+    real = charts.render_chart
+
+    def recording(spec):
+        seen.append(threading.get_ident())
+        return real(spec)
+
+    class Queries:
+        async def series(self, *args, **kwargs):
+            return {SeriesKey(1, Finish.HOLOFOIL, "", "tcgcsv", 0, "USD"): series(30)}
+
+        async def source_names(self):
+            return ["tcgcsv"]
+
+    monkeypatch.setattr(charts, "render_chart", recording)
+    card = sample_index.get("sv3pt5-199")
+    png = await HistoryService(Queries(), clock=lambda: NOW).chart(card, sample_index.set_of(card), "30d")
+    assert png_size(png) == (800, 450)
+    assert seen and seen[0] != loop_thread

@@ -1,0 +1,96 @@
+"""History on SQLite and PostgreSQL: the real Cardmarket ST-05 series replayed, periods, errors."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from core.history_service import HistoryError, HistoryService
+from core.models import Game
+from core.services import CatalogService
+from core.sources import cardmarket
+from storage.catalog_repo import SqlCatalogRepository
+from storage.history_repo import SqlHistoryQueries
+from storage.price_repo import SqlPriceStore
+from tests.conftest import SAMPLE_DIR, shared
+
+
+def guides():
+    root = shared("onepiece", "cardmarket_price_guide_18", "PriceHistory")
+    payloads = [json.loads(p.read_text()) for p in sorted(root.rglob("*.json"))]
+    return sorted(payloads, key=cardmarket.guide_date)
+
+
+@pytest.fixture
+async def replay(engine):
+    """Catalog + a function that ingests the ST-05 guides up to a day, like daily collection would."""
+    catalog = CatalogService(SqlCatalogRepository(engine))
+    await catalog.import_files(onepiece=SAMPLE_DIR / "onepiece")
+    index = await catalog.index()
+    store = SqlPriceStore(engine)
+    payloads = guides()
+    names = cardmarket.product_names(payloads)
+    matches = cardmarket.product_keys(names, index)
+    done = set()
+
+    async def until(day: str) -> datetime:
+        stop = datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
+        for payload in payloads:
+            ts = cardmarket.guide_date(payload)
+            if ts <= stop and ts not in done:
+                await store.ingest(cardmarket.guide_unit(payload, names, matches))
+                done.add(ts)
+        return stop + timedelta(hours=12)
+
+    return until, index, HistoryService(SqlHistoryQueries(engine))
+
+
+@pytest.mark.shared_data
+async def test_douglas_bullet_rises_then_falls_in_trending(replay):
+    until, _, history = replay
+    now = await until("2025-12-01")
+    gainers = await history.trending(Game.ONE_PIECE, "30d", "gainers", min_price_cents=50, now=now)
+    assert gainers[0].card_id == "ST05-011"
+    assert (gainers[0].detail.old_cents, gainers[0].detail.new_cents) == (330, 602)
+    now = await until("2026-01-15")
+    losers = await history.trending(Game.ONE_PIECE, "30d", "losers", min_price_cents=50, now=now)
+    assert losers[0].card_id == "ST05-011" and str(losers[0].detail.percent) == "-37.36"
+    assert all(e.card_id != "ST05-011" for e in await history.trending(Game.ONE_PIECE, "30d", "gainers", now=now))
+
+
+@pytest.mark.shared_data
+async def test_penny_cards_do_not_dominate(replay):
+    until, _, history = replay
+    now = await until("2025-11-01")  # Buena Festa jumps 0.19 -> 0.46 EUR on a single sale
+    gainers = await history.trending(Game.ONE_PIECE, "30d", "gainers", min_price_cents=100, now=now)
+    assert "ST05-014" not in [g.card_id for g in gainers]
+    assert gainers[0].card_id == "ST05-011"
+
+
+@pytest.mark.shared_data
+async def test_history_stats_and_thin_flag(replay):
+    until, index, history = replay
+    now = await until("2026-08-01")
+    [series] = await history.history(index.get("ST05-011"), "all", now=now)
+    assert (series.source, series.currency, series.finish) == ("cardmarket", "EUR", "normal")
+    assert len(series.points) == 16
+    assert str(series.stats.ath[0]) == "6.21" and series.stats.ath[1].date().isoformat() == "2025-12-15"
+    assert str(series.stats.atl[0]) == "0.92"
+    assert series.stats.thin and "1 price point" in series.stats.thin_reason  # monthly guides by then
+    week = await history.history(index.get("ST05-011"), "7d", now=now)
+    assert len(week[0].points) == 1
+
+
+async def test_bad_requests_get_clear_messages(engine, sample_index):
+    history = HistoryService(SqlHistoryQueries(engine))
+    card = sample_index.get("sv3pt5-199")
+    with pytest.raises(HistoryError, match="Unknown period"):
+        await history.history(card, "fortnight")
+    with pytest.raises(HistoryError, match="Unknown source “nope”"):
+        await history.history(card, "30d", source="nope")
+    with pytest.raises(HistoryError, match="Unknown list"):
+        await history.trending(Game.POKEMON, "7d", "best")
+    with pytest.raises(HistoryError, match="Unknown period"):
+        await history.trending(Game.POKEMON, "1y")
+    assert await history.history(card, "30d") == []  # empty history is an answer, not an error

@@ -1,0 +1,56 @@
+"""History commands as a user runs them: chart, history, trending, and their refusals."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import shared
+from tests.test_cli import db_env  # noqa: F401 - fixture
+from tests.test_cli_prices import demo_db  # noqa: F401 - fixture
+
+
+def test_chart_writes_a_png(demo_db, capsys, tmp_path):  # noqa: F811
+    out = tmp_path / "c.png"
+    assert main(["chart", "sv3pt5 199", "--period", "1y", "--theme", "light", "--out", str(out), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["card"] == "sv3pt5-199" and out.read_bytes()[:4] == b"\x89PNG" and data["bytes"] < 200_000
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["chart", "sv3pt5 199", "--period", "2w"], "Unknown period"),
+    (["chart", "sv3pt5 199", "--source", "nope"], "Unknown source"),
+    (["history", "sv3pt5 199", "--period", "forever"], "Unknown period"),
+    (["trending", "--min-price", "-3"], "--min-price"),
+    (["trending", "--as-of", "someday"], "--as-of"),
+])
+def test_bad_options_are_explained(demo_db, capsys, args, message):  # noqa: F811
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_history_json_has_stats(demo_db, capsys):  # noqa: F811
+    assert main(["history", "pikachu 238/191", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    [series] = data["series"]
+    assert series["stats"]["current"] == "289.99" and series["currency"] == "USD"
+
+
+def test_ambiguous_chart_query_lists_candidates(demo_db, capsys):  # noqa: F811
+    assert main(["chart", "charizard ex 151"]) == 1
+    assert "3 cards match" in capsys.readouterr().err
+
+
+@pytest.mark.shared_data
+def test_cardmarket_import_then_trending_as_of(db_env, capsys):  # noqa: F811
+    assert main(["catalog", "import", "--onepiece", str(shared("onepiece", "punk-records"))]) == 0
+    capsys.readouterr()
+    guides = shared("onepiece", "cardmarket_price_guide_18", "PriceHistory")
+    assert main(["import-prices", "--source", "cardmarket", str(guides), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["units"] == 16 and report["inserted"] > 250  # 15 unmatched: the sealed deck, 16 days
+    assert main(["trending", "--game", "onepiece", "--period", "30d", "--as-of", "2025-12-01", "--min-price", "0.5",
+                 "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["id"] == "ST05-011" and rows[0]["change"] == "+82.42%"
