@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import matplotlib
@@ -58,20 +58,22 @@ class ChartSpec:
 
 def _gapped(points: list[SeriesPoint]) -> tuple[list[float], list[float], list[float], list[float]]:
     """x, market, low, high with NaN breaks where the data has a hole (> 3x the usual spacing)."""
-    xs, market, low, high = [], [], [], []
     spacing = _usual_spacing(points)
+    stamps: list[datetime] = []
+    market, low, high = [], [], []
     previous = None
     for point in points:
         if previous is not None and spacing and point.ts - previous > spacing * 3:
-            xs.append(date2num(previous + (point.ts - previous) / 2))
+            stamps.append(previous + (point.ts - previous) / 2)
             market.append(math.nan)
             low.append(math.nan)
             high.append(math.nan)
-        xs.append(date2num(point.ts))
+        stamps.append(point.ts)
         market.append(float(point.market) if point.market is not None else math.nan)
         low.append(float(point.low) if point.low is not None else math.nan)
         high.append(float(point.high) if point.high is not None else math.nan)
         previous = point.ts
+    xs = list(date2num(stamps)) if stamps else []  # one vectorised call, not one per point
     return xs, market, low, high
 
 
