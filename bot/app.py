@@ -9,18 +9,25 @@ from typing import AsyncIterator
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from datetime import timedelta
+
 from bot.config import Secrets, Settings
 from bot.sources import build_runners
+from core.alert_service import AlertService, AlertSettings
 from core.collect import CollectService
+from core.delivery import ConsoleNotifier, Deliverer, DeliveryPolicy
 from core.history_service import HistoryService
 from core.price_service import PriceService
 from core.services import CatalogService
 from storage import migrate
+from storage.accounts_repo import SqlAccounts
 from storage.catalog_repo import SqlCatalogRepository
 from storage.db import create_engine
 from storage.history_repo import SqlHistoryQueries
+from storage.outbox_repo import SqlOutbox
 from storage.price_queries import SqlPriceQueries
 from storage.price_repo import SqlPriceStore
+from storage.rules_repo import SqlRules
 
 log = logging.getLogger(__name__)
 USER_AGENT = "tcgtracker/0.1 (+https://github.com/tcgtracker)"
@@ -37,6 +44,20 @@ class App:
     collector: CollectService
     http: httpx.AsyncClient
     history: HistoryService
+    alerts: AlertService
+    deliverer: Deliverer
+
+
+def alert_settings(settings: Settings) -> AlertSettings:
+    a = settings.alerts
+    return AlertSettings(a.max_rules_per_user, a.default_cooldown_hours, a.rearm_margin_percent,
+                         a.confirm_snapshots, a.link_code_minutes)
+
+
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    d = settings.delivery
+    return DeliveryPolicy(d.batch, timedelta(seconds=d.lease_seconds), d.max_attempts,
+                          timedelta(seconds=d.backoff_seconds))
 
 
 @asynccontextmanager
@@ -56,13 +77,17 @@ async def build_app(
             revision = await migrate.upgrade(engine)
             log.info("database at revision %s (%s)", revision, engine.url.render_as_string(hide_password=True))
         catalog = CatalogService(SqlCatalogRepository(engine))
-        store = SqlPriceStore(engine)
+        store = SqlPriceStore(engine, alert_max_age=timedelta(hours=settings.alerts.max_snapshot_age_hours))
         queries = SqlPriceQueries(engine, store)
         runners = build_runners(settings, secrets or Secrets(), http, store, only=sources,
                                 targets=queries.watched_printings)
         collector = CollectService(catalog.index, queries, runners)
         history = HistoryService(SqlHistoryQueries(engine), max_chart_points=settings.history.max_chart_points)
-        yield App(settings, engine, catalog, store, queries, PriceService(queries), collector, http, history)
+        rules = SqlRules(engine, store)
+        alerts = AlertService(SqlAccounts(engine, store), rules, queries, alert_settings(settings))
+        deliverer = Deliverer(SqlOutbox(engine), rules, {"console": ConsoleNotifier()}, delivery_policy(settings))
+        yield App(settings, engine, catalog, store, queries, PriceService(queries), collector, http, history,
+                  alerts, deliverer)
     finally:
         await http.aclose()
         await engine.dispose()

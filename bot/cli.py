@@ -129,7 +129,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with build_app(settings, migrate_now=True, secrets=Secrets()) as app:
-        scheduler = build_scheduler(settings, app.collector, engine=app.engine)
+        scheduler = build_scheduler(settings, app.collector, engine=app.engine, deliverer=app.deliverer)
         scheduler.start()
         print(f"running: {', '.join(j.name for j in scheduler.get_jobs()) or 'no sources enabled'}; Ctrl-C stops",
               flush=True)

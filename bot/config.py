@@ -67,6 +67,27 @@ class HistorySettings(_Section):
     chart_theme: Literal["dark", "light"] = "dark"
 
 
+class AlertsSettings(_Section):
+    """Rules people set and how they behave."""
+
+    max_rules_per_user: int = Field(25, ge=1, le=1000)
+    default_cooldown_hours: int = Field(6, ge=0, le=2160)
+    rearm_margin_percent: float = Field(2.0, ge=0, le=50)
+    confirm_snapshots: int = Field(1, ge=1, le=5)
+    link_code_minutes: int = Field(10, ge=1, le=60)
+    max_snapshot_age_hours: int = Field(72, ge=1)
+
+
+class DeliverySettings(_Section):
+    """The outbox worker."""
+
+    interval_seconds: int = Field(10, ge=1)
+    batch: int = Field(100, ge=1, le=1000)
+    lease_seconds: int = Field(120, ge=5)
+    max_attempts: int = Field(8, ge=1, le=50)
+    backoff_seconds: int = Field(30, ge=1)
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -83,6 +104,8 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     sources: SourcesSettings = SourcesSettings()
     history: HistorySettings = HistorySettings()
+    alerts: AlertsSettings = AlertsSettings()
+    delivery: DeliverySettings = DeliverySettings()
     logging: LoggingSettings = LoggingSettings()
 
     @classmethod

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from core.collect import CollectService
+from core.delivery import Deliverer
 from storage.maintenance import ensure_partitions, rollup_intraday
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,15 @@ async def maintenance_job(engine: AsyncEngine, settings: Settings) -> None:
     log.info("maintenance: %d intraday points rolled up, %d partition statements", rolled, created)
 
 
+async def deliver_job(deliverer: Deliverer) -> None:
+    """Drain the outbox; a platform failure is recorded per message, never raised here."""
+    report = await deliverer.drain()
+    if report.sent or report.failed or report.retried:
+        log.info("delivery: %d sent, %d retried, %d failed", report.sent, report.retried, report.failed)
+
+
 def build_scheduler(settings: Settings, collector: CollectService, *, now: datetime | None = None,
-                    engine: AsyncEngine | None = None) -> AsyncIOScheduler:
+                    engine: AsyncEngine | None = None, deliverer: Deliverer | None = None) -> AsyncIOScheduler:
     """A job per enabled source: interval and jitter from config, one run at a time, missed runs coalesced."""
     scheduler = AsyncIOScheduler(
         timezone=timezone.utc,
@@ -55,6 +63,9 @@ def build_scheduler(settings: Settings, collector: CollectService, *, now: datet
             next_run_time=start,
             replace_existing=True,
         )
+    if deliverer is not None:
+        scheduler.add_job(deliver_job, "interval", seconds=settings.delivery.interval_seconds, args=[deliverer],
+                          id="deliver", name="deliver alerts", next_run_time=start, replace_existing=True)
     if engine is not None:
         scheduler.add_job(maintenance_job, "cron", hour=settings.history.maintenance_hour_utc, minute=17,
                           args=[engine, settings], id="maintenance", name="history maintenance",

@@ -41,15 +41,19 @@ class IngestCounts:
     unmatched: int = 0
     skipped_units: int = 0
     units: int = 0
+    alerts_fired: int = 0
+    feed_events: int = 0
     reasons: Counter = field(default_factory=Counter)
 
     def add(self, other: IngestCounts) -> IngestCounts:
-        for name in ("inserted", "updated", "unchanged", "invalid", "unmatched", "skipped_units", "units"):
+        for name in ("inserted", "updated", "unchanged", "invalid", "unmatched", "skipped_units", "units",
+                     "alerts_fired", "feed_events"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.reasons.update(other.reasons)
         return self
 
     def as_dict(self) -> dict[str, object]:
-        data = {k: getattr(self, k) for k in ("units", "skipped_units", "inserted", "updated", "unchanged", "invalid", "unmatched")}
+        data = {k: getattr(self, k) for k in ("units", "skipped_units", "inserted", "updated", "unchanged", "invalid",
+                                              "unmatched", "alerts_fired", "feed_events")}
         data["reasons"] = dict(self.reasons.most_common(20))
         return data

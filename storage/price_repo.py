@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
 from sqlalchemy import and_, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -14,6 +16,7 @@ from core.ingest import IngestCounts, IngestUnit, Observation
 from core.mapping import PrintingKey
 from core.models import Finish, utcnow
 from core.prices import CURRENCIES, epoch, invalid_reason, to_cents
+from storage.alert_eval import evaluate
 from storage.sql import chunks, insert_ignore
 from storage.tables import cards, data_sources, ingest_runs, price_history, printings, source_products
 
@@ -23,7 +26,10 @@ MAPPING_CACHE_TTL_S = 600.0
 _LATEST_UPSERT = (
     "INSERT INTO latest_prices (printing_id, source_id, condition, currency, ts, market_cents, low_cents, "
     "mid_cents, high_cents, direct_low_cents, sample_size) VALUES ({ph}) "
-    "ON CONFLICT (printing_id, source_id, condition, currency) DO UPDATE SET ts = excluded.ts, "
+    "ON CONFLICT (printing_id, source_id, condition, currency) DO UPDATE SET "
+    "prev_ts = CASE WHEN excluded.ts > latest_prices.ts THEN latest_prices.ts ELSE latest_prices.prev_ts END, "
+    "prev_market_cents = CASE WHEN excluded.ts > latest_prices.ts THEN latest_prices.market_cents "
+    "ELSE latest_prices.prev_market_cents END, ts = excluded.ts, "
     "market_cents = excluded.market_cents, low_cents = excluded.low_cents, mid_cents = excluded.mid_cents, "
     "high_cents = excluded.high_cents, direct_low_cents = excluded.direct_low_cents, "
     "sample_size = excluded.sample_size WHERE excluded.ts >= latest_prices.ts"
@@ -55,8 +61,13 @@ class _Pending:
 
 
 class SqlPriceStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, evaluate_alerts: bool = True,
+                 alert_max_age: timedelta = timedelta(days=3), clock: Callable[[], datetime] = utcnow) -> None:
+        """`alert_max_age`: snapshots older than that (backfills) are stored without alerting anyone."""
         self._engine = engine
+        self._evaluate_alerts = evaluate_alerts
+        self._alert_max_age = alert_max_age
+        self._clock = clock
         self._source_ids: dict[str, int] = {}
         self._mappings: dict[int, dict[tuple[str, str], MappingRow]] = {}
         self._mappings_loaded_at: dict[int, float] = {}
@@ -91,6 +102,11 @@ class SqlPriceStore:
             mappings = await self._apply_mappings(conn, source_id, unit.observations, pending)
             points = self._points(unit.observations, mappings, counts)
             await self._upsert_points(conn, source_id, ts, points, counts)
+            if points and self._evaluate_alerts and self._clock() - unit.snapshot_ts <= self._alert_max_age:
+                # Same transaction: a rule's state change and its outbox row commit with the price.
+                evaluated = await evaluate(conn, sorted({p for p, _, _ in points}), unit.snapshot_ts)
+                counts.alerts_fired += evaluated.fired
+                counts.feed_events += evaluated.feed_events
             await conn.execute(
                 update(ingest_runs)
                 .where(and_(ingest_runs.c.source_id == source_id, ingest_runs.c.unit == unit.unit[:64],

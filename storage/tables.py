@@ -196,6 +196,8 @@ latest_prices = Table(
     Column("high_cents", BigInteger),
     Column("direct_low_cents", BigInteger),
     Column("sample_size", Integer),
+    Column("prev_ts", BigInteger),  # the point before the newest: old -> new for alerts and feeds
+    Column("prev_market_cents", BigInteger),
     PrimaryKeyConstraint("printing_id", "source_id", "condition", "currency"),
     sqlite_with_rowid=False,
 )
@@ -305,6 +307,7 @@ outbox = Table(
     Column("status", String(16), nullable=False, server_default="pending"),
     Column("attempts", Integer, nullable=False, server_default="0"),
     _ts("next_attempt_at", nullable=False),
+    _ts("lease_until"),  # a deliverer holds the row until then; an expired lease means it died
     _ts("created_at", nullable=False),
     _ts("sent_at"),
     Column("last_error", Text),

@@ -205,6 +205,8 @@ def upgrade() -> None:
     sa.Column('high_cents', sa.BigInteger(), nullable=True),
     sa.Column('direct_low_cents', sa.BigInteger(), nullable=True),
     sa.Column('sample_size', sa.Integer(), nullable=True),
+    sa.Column('prev_ts', sa.BigInteger(), nullable=True),
+    sa.Column('prev_market_cents', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['printing_id'], ['printings.id'], name=op.f('fk_latest_prices_printing_id_printings'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('printing_id', 'source_id', 'condition', 'currency', name=op.f('pk_latest_prices')),
     sqlite_with_rowid=False
@@ -255,6 +257,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), server_default='pending', nullable=False),
     sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
