@@ -1,0 +1,160 @@
+"""People, linking, watchlists, rule ownership and feeds (SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from core.alert_service import AlertService, Caller, PermissionDenied
+from core.alerts import RuleError
+from core.ingest import IngestUnit, Observation
+from core.mapping import Match, PrintingKey
+from core.models import Finish
+from core.prices import Quote
+from core.services import CatalogService
+from storage.accounts_repo import LinkError, NotYours, SqlAccounts
+from storage.catalog_repo import SqlCatalogRepository
+from storage.price_queries import SqlPriceQueries
+from storage.price_repo import SqlPriceStore
+from storage.rules_repo import FeedSpec, LimitReached, SqlRules
+from storage.tables import outbox
+from tests.conftest import SAMPLE_DIR
+from tests.fakes import FixedClock
+
+ALICE = Caller("discord", "111", "alice")
+BOB = Caller("discord", "222", "bob")
+ALICE_TG = Caller("telegram", "9001", "alice")
+ADMIN = Caller("discord", "111", "alice", channel_id="c-1", guild_id="g-1", is_channel_admin=True)
+MEMBER = Caller("discord", "222", "bob", channel_id="c-1", guild_id="g-1", is_channel_admin=False)
+
+
+@pytest.fixture
+async def env(engine):
+    catalog = CatalogService(SqlCatalogRepository(engine))
+    await catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
+    clock = FixedClock(datetime(2026, 11, 27, 12, tzinfo=timezone.utc))
+    store = SqlPriceStore(engine, clock=clock)
+    service = AlertService(SqlAccounts(engine, store), SqlRules(engine, store), SqlPriceQueries(engine, store), clock=clock)
+    return {"service": service, "index": await catalog.index(), "store": store, "clock": clock, "engine": engine}
+
+
+def price_unit(card_id, cents, day):
+    ts = datetime(2026, 11, day, tzinfo=timezone.utc)
+    quote = Quote("tcgcsv", ts, "USD", market=Decimal(cents) / 100)
+    obs = Observation(card_id, "Holofoil", card_id, "g", Match(PrintingKey(card_id, Finish.HOLOFOIL), 1, "t"), quote)
+    return IngestUnit("tcgcsv", f"u:{card_id}", ts, [obs])
+
+
+def drops_unit(cents_by_card, day):
+    """Several cards in one snapshot unit (one group of a collection)."""
+    ts = datetime(2026, 11, day, tzinfo=timezone.utc)
+    observations = [Observation(card, "Holofoil", card, "g", Match(PrintingKey(card, Finish.HOLOFOIL), 1, "t"),
+                                Quote("tcgcsv", ts, "USD", market=Decimal(cents) / 100))
+                    for card, cents in cents_by_card.items()]
+    return IngestUnit("tcgcsv", "group", ts, observations)
+
+
+async def test_rules_are_private(env):
+    service, card = env["service"], env["index"].get("sv3pt5-199")
+    rule = await service.add_rule(ALICE, card, "below", threshold="90")
+    assert [r.id for r in await service.rules(ALICE)] == [rule]
+    assert await service.rules(BOB) == []
+    for action in (service.remove_rule(BOB, rule), service.pause_rule(BOB, rule), service.rule_history(BOB, rule)):
+        with pytest.raises(NotYours, match=f"No alert #{rule} of yours"):
+            await action
+    assert [r.active for r in await service.rules(ALICE)] == [True]  # nothing changed
+    await service.pause_rule(ALICE, rule)
+    assert (await service.rules(ALICE))[0].paused_reason == "paused by you"
+    await service.remove_rule(ALICE, rule)
+    assert await service.rules(ALICE) == []
+
+
+async def test_bad_rule_input_changes_nothing(env):
+    service, card = env["service"], env["index"].get("sv3pt5-199")
+    for bad in ({"threshold": "-5"}, {"threshold": "free"}, {"threshold": "1e9"}):
+        with pytest.raises(RuleError):
+            await service.add_rule(ALICE, card, "below", **bad)
+    assert await service.rules(ALICE) == []
+
+
+async def test_per_user_limit(env):
+    service, card = env["service"], env["index"].get("sv3pt5-199")
+    service.settings = type(service.settings)(max_rules_per_user=2)
+    await service.add_rule(ALICE, card, "below", threshold="90")
+    await service.add_rule(ALICE, card, "above", threshold="150")
+    with pytest.raises(LimitReached, match="limit is 2"):
+        await service.add_rule(ALICE, card, "below", threshold="80")
+
+
+async def test_linking_merges_watchlists_once(env):
+    service, index = env["service"], env["index"]
+    await service.watch(ALICE, index.get("sv3pt5-199"), Finish.HOLOFOIL)
+    await service.watch(ALICE_TG, index.get("sv8-238"), Finish.HOLOFOIL)
+    await service.watch(ALICE_TG, index.get("sv3pt5-199"), Finish.HOLOFOIL)  # on both: kept once
+    code = await service.start_link(ALICE)
+    assert len(code) == 8
+    with pytest.raises(LinkError, match="other platform"):
+        await service.finish_link(ALICE, code)
+    user = await service.finish_link(ALICE_TG, code)
+    assert await service.user(ALICE) == await service.user(ALICE_TG) == user
+    assert sorted(w.card_id for w in await service.watchlist(ALICE)) == ["sv3pt5-199", "sv8-238"]
+    with pytest.raises(LinkError, match="unknown, used or expired"):
+        await service.finish_link(Caller("telegram", "777"), code)
+
+
+async def test_link_codes_expire(env):
+    service = env["service"]
+    code = await service.start_link(BOB)
+    from sqlalchemy import update
+
+    from storage.tables import link_codes
+    async with env["engine"].begin() as conn:  # age the code past its lifetime
+        await conn.execute(update(link_codes).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+    with pytest.raises(LinkError, match="expired"):
+        await service.finish_link(Caller("telegram", "5"), code)
+
+
+async def test_watchlist_shows_current_price(env):
+    service, store = env["service"], env["store"]
+    await store.ingest(price_unit("sv8-238", 28999, 26))
+    await service.watch(ALICE, env["index"].get("sv8-238"))  # default finish: the priced plain printing
+    [line] = await service.watchlist(ALICE)
+    assert (line.card_id, line.finish, [p.market_cents for p in line.prices]) == ("sv8-238", Finish.HOLOFOIL, [28999])
+    with pytest.raises(NotYours):
+        await service.unwatch(BOB, line.item_id)
+    await service.unwatch(ALICE, line.item_id)
+    assert await service.watchlist(ALICE) == []
+
+
+async def test_only_channel_admins_configure_feeds(env):
+    service = env["service"]
+    spec = FeedSpec("discord", "c-1", "g-1", game="pokemon", min_move_bp=1000)
+    with pytest.raises(PermissionDenied, match="Manage Server"):
+        await service.add_feed(MEMBER, spec)
+    with pytest.raises(PermissionDenied, match="server channel"):
+        await service.add_feed(ALICE, spec)
+    feed = await service.add_feed(ADMIN, spec)
+    assert [f.id for f in await service.feeds(MEMBER)] == [feed]  # members may look
+    with pytest.raises(PermissionDenied):
+        await service.remove_feed(MEMBER, feed)
+    await service.remove_feed(ADMIN, feed)
+    assert await service.feeds(ADMIN) == []
+
+
+async def test_feed_posts_drops_within_its_hourly_cap(env):
+    service, store = env["service"], env["store"]
+    await service.add_feed(ADMIN, FeedSpec("discord", "c-1", "g-1", game="pokemon", min_move_bp=1000, hourly_cap=1))
+    cards = {"sv3pt5-199": 10000, "sv8-238": 10000, "sv8-247": 10000}
+    await store.ingest(drops_unit(cards, 25))
+    env["clock"].now = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+    # sv3pt5-199 -5% (below the feed's 10%), sv8-238 -30%, sv8-247 -20%: the cap lets the biggest through
+    counts = await store.ingest(drops_unit({"sv3pt5-199": 9500, "sv8-238": 7000, "sv8-247": 8000}, 26))
+    assert counts.feed_events == 1
+    async with env["engine"].connect() as conn:
+        rows = (await conn.execute(select(outbox.c.target_id, outbox.c.payload))).all()
+    payload = rows[0].payload if isinstance(rows[0].payload, dict) else __import__("json").loads(rows[0].payload)
+    assert [r.target_id for r in rows] == ["c-1"]
+    assert (payload["card_id"], payload["old_price"], payload["new_price"], payload["percent"]) == (
+        "sv8-238", "100.00 USD", "70.00 USD", "-30.00%")
