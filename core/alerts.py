@@ -7,7 +7,7 @@ hold the move for that many snapshots before anyone is told (anti-spike guard)."
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -178,13 +178,17 @@ class AlertMessage:
                 + (f" {self.link}" if self.link else ""))
 
     def as_json(self) -> dict:
-        from dataclasses import asdict
-
-        return asdict(self)
+        """A shallow dict of the fields (asdict's deep copy costs more than the whole evaluation)."""
+        data = {name: getattr(self, name) for name in _MESSAGE_FIELDS}
+        data["extra"] = dict(self.extra)
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> AlertMessage:
         return cls(**data)
+
+
+_MESSAGE_FIELDS = tuple(f.name for f in fields(AlertMessage))
 
 
 def headline(kind: str, threshold_cents: int | None, percent_bp: int | None, window_days: int | None,

@@ -61,24 +61,35 @@ _STATE_COLUMNS = ("id", "kind", "state", "pending_count", "last_triggered_at", "
                   "threshold_cents", "percent_bp", "window_days", "rearm_margin_bp")
 
 
+def _threshold_flags(lp):  # noqa: ANN001, ANN202 - SQLAlchemy column collections
+    """Per price row: does a below/above rule hold, and is the price back past its re-arm line?"""
+    r = alert_rules.c
+    holds = or_(and_(r.kind == "below", lp.market_cents <= r.threshold_cents),
+                and_(r.kind == "above", lp.market_cents >= r.threshold_cents))
+    rearm = or_(and_(r.kind == "below", lp.market_cents * 10000 > r.threshold_cents * (10000 + r.rearm_margin_bp)),
+                and_(r.kind == "above", lp.market_cents * 10000 < r.threshold_cents * (10000 - r.rearm_margin_bp)))
+    return holds, rearm
+
+
 async def _threshold_candidates(conn: AsyncConnection, printing_ids: list[int] | None) -> list[Any]:
-    """below/above rules whose state would change, with the best price across their sources."""
+    """below/above rules whose state would change. Two index-driven joins, no aggregation:
+    armed rules where any watched source holds (or a confirmation is pending), and fired rules whose
+    every watched source is back past the re-arm line."""
     r, lp = alert_rules.c, latest_prices.c
-    best_low, best_high = func.min(lp.market_cents), func.max(lp.market_cents)
-    holds = or_(and_(r.kind == "below", best_low <= r.threshold_cents),
-                and_(r.kind == "above", best_high >= r.threshold_cents))
-    rearm = or_(and_(r.kind == "below", best_low * 10000 > r.threshold_cents * (10000 + r.rearm_margin_bp)),
-                and_(r.kind == "above", best_high * 10000 < r.threshold_cents * (10000 - r.rearm_margin_bp)))
-    columns = [getattr(r, c) for c in _STATE_COLUMNS]
-    query = (
-        select(*columns, case((r.kind == "below", best_low), else_=best_high).label("price"), func.max(lp.ts).label("ts"),
-               holds.label("holds"), rearm.label("rearm"))
-        .select_from(_joined())
-        .where(_rules_on(printing_ids), r.kind.in_(("below", "above")))
-        .group_by(*columns)
-        .having(or_(and_(r.state == "armed", or_(r.pending_count > 0, holds)), and_(r.state == "fired", rearm)))
-    )
-    return (await conn.execute(query)).all()
+    holds, rearm = _threshold_flags(lp)
+    columns = [*(getattr(r, c) for c in _STATE_COLUMNS), lp.market_cents.label("price"), lp.ts,
+               holds.label("holds"), rearm.label("rearm")]
+    kinds = r.kind.in_(("below", "above"))
+    armed = (select(*columns).select_from(_joined())
+             .where(_rules_on(printing_ids), kinds, r.state == "armed", or_(r.pending_count > 0, holds)))
+    other = latest_prices.alias("other").c
+    other_holds, other_rearm = _threshold_flags(other)
+    not_back = (select(other.printing_id).where(
+        other.printing_id == r.printing_id, other.condition == r.condition, other.currency == r.currency,
+        or_(r.source_id.is_(None), other.source_id == r.source_id), ~other_rearm).exists())
+    fired = (select(*columns).select_from(_joined())
+             .where(_rules_on(printing_ids), kinds, r.state == "fired", rearm, ~not_back))
+    return (await conn.execute(armed)).all() + (await conn.execute(fired)).all()
 
 
 async def _series_candidates(conn: AsyncConnection, printing_ids: list[int] | None) -> list[Any]:

@@ -75,6 +75,7 @@ async def build_base(db: Path) -> list[PrintingKey]:
     async with engine.begin() as conn:
         await conn.exec_driver_sql("DELETE FROM price_history")
         await conn.exec_driver_sql("DELETE FROM ingest_runs")
+        await conn.exec_driver_sql("DELETE FROM latest_prices")
     await engine.dispose()
     return keys
 
