@@ -4,18 +4,19 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.config import Secrets, Settings
 from bot.sources import build_runners
 from core.alert_service import AlertService, AlertSettings
 from core.collect import CollectService
-from core.delivery import ConsoleNotifier, Deliverer, DeliveryPolicy
+from core.delivery import ConsoleNotifier, Deliverer, DeliveryPolicy, Notifier
+from core.models import utcnow
 from core.history_service import HistoryService
 from core.price_service import PriceService
 from core.services import CatalogService
@@ -68,8 +69,11 @@ async def build_app(
     secrets: Secrets | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     sources: set[str] | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    notifiers: dict[str, Notifier] | None = None,
 ) -> AsyncIterator[App]:
-    """Everything the process needs; `transport` replaces the network (tests, demo, dump imports)."""
+    """Everything the process needs; `transport` replaces the network (tests, demo, dump imports),
+    `clock` the time (the demo replays 90 days), `notifiers` the chat platforms (console by default)."""
     engine = create_engine(settings.database.url, echo=settings.database.echo, pool_size=settings.database.pool_size)
     http = httpx.AsyncClient(transport=transport, headers={"User-Agent": USER_AGENT}, follow_redirects=True)
     try:
@@ -77,17 +81,18 @@ async def build_app(
             revision = await migrate.upgrade(engine)
             log.info("database at revision %s (%s)", revision, engine.url.render_as_string(hide_password=True))
         catalog = CatalogService(SqlCatalogRepository(engine))
-        store = SqlPriceStore(engine, alert_max_age=timedelta(hours=settings.alerts.max_snapshot_age_hours))
+        store = SqlPriceStore(engine, alert_max_age=timedelta(hours=settings.alerts.max_snapshot_age_hours),
+                              clock=clock)
         queries = SqlPriceQueries(engine, store)
         runners = build_runners(settings, secrets or Secrets(), http, store, only=sources,
                                 targets=queries.watched_printings)
         collector = CollectService(catalog.index, queries, runners)
-        history = HistoryService(SqlHistoryQueries(engine), max_chart_points=settings.history.max_chart_points)
         rules = SqlRules(engine, store)
-        alerts = AlertService(SqlAccounts(engine, store), rules, queries, alert_settings(settings))
-        deliverer = Deliverer(SqlOutbox(engine), rules, {"console": ConsoleNotifier()}, delivery_policy(settings))
-        yield App(settings, engine, catalog, store, queries, PriceService(queries), collector, http, history,
-                  alerts, deliverer)
+        alerts = AlertService(SqlAccounts(engine, store), rules, queries, alert_settings(settings), clock=clock)
+        deliverer = Deliverer(SqlOutbox(engine), rules, notifiers or {"console": ConsoleNotifier(clock=clock)},
+                              delivery_policy(settings), clock=clock)
+        yield App(settings, engine, catalog, store, queries, PriceService(queries, clock), collector, http,
+                  HistoryService(SqlHistoryQueries(engine), clock, settings.history.max_chart_points), alerts, deliverer)
     finally:
         await http.aclose()
         await engine.dispose()

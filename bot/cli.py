@@ -48,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the service: migrate, then collect on schedule until stopped")
     _json_flag(run).set_defaults(handler=cmd_run)
 
-    demo = commands.add_parser("demo", help="offline demo on the bundled sample: migrate, import, search")
+    demo = commands.add_parser("demo", help="offline demo: import, 90 days of collection, alerts, charts")
+    demo.add_argument("--out", default="demo-out", help="where the charts go (default ./demo-out)")
+    demo.add_argument("--db", default="data/demo.db", help="the demo's own SQLite file, recreated each run")
     _json_flag(demo).set_defaults(handler=cmd_demo)
     return parser
 
@@ -140,19 +142,40 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    async with build_app(settings, migrate_now=True) as app:
-        reports = await app.catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
+    """The main job offline: catalog, 90 days of collection through the real source path, alerts to the
+    console, charts to ./demo-out/, then a few answers users would ask for."""
+    from bot.demo import demo_settings_for, run_demo
+
+    out_dir = Path(args.out)
+    settings = demo_settings_for(settings, Path(args.db))
+    lines: list[str] = []
+    write = (lambda text: lines.append(text)) if args.json else print
+    if not args.json:
+        print("Replaying 90 days of prices from the bundled sample (offline); alerts print as they fire:\n")
+    summary = await run_demo(settings, out_dir, write)
+    async with build_app(settings) as app:
         index = await app.catalog.index()
-        answers = {}
-        for query in ("charizard ex 151", "sv3pt5 199", "OP05-119", "pikachu 238/191", "charzard"):
-            answers[query] = output.search_items(index, index.search(query))
+        answers = {q: output.search_items(index, index.search(q)) for q in DEMO_QUERIES}
+        charizard = await app.prices.prices_for(index.get("sv3pt5-199"))
     if args.json:
-        output.emit(True, {"imported": [output.report_dict(r) for r in reports], "searches": answers}, "")
+        output.emit(True, {
+            "imported": [output.report_dict(r) for r in summary["imported"]],
+            "alerts_delivered": len(summary["alerts"]), "charts": summary["charts"],
+            "collect": summary["last_collect"].as_dict(), "searches": answers,
+            "price": output.prices_dict(charizard, index.set_of(charizard.card)),
+        }, "")
         return 0
-    print(output.reports_text(reports))
+    print("\n" + output.reports_text(summary["imported"]))
+    print(f"collected {summary['days']} daily snapshots; {len(summary['alerts'])} alerts delivered to the console")
     for query, items in answers.items():
         print(f"\n> search {query}")
-        print(output.table(items) if items else "  (no match)")
-    print(f"\nDatabase: {settings.database.url}")
+        print(output.table(items[:5]) if items else "  (no match)")
+    print("\n> price sv3pt5 199")
+    print(output.prices_text(charizard, index.set_of(charizard.card)))
+    print("\ncharts: " + ", ".join(summary["charts"]))
+    print(f"database: {args.db} — try: TCGTRACKER_DATABASE__URL=sqlite+aiosqlite:///{args.db} "
+          f"tcgtracker history \"pikachu 238/191\" --period 3m")
     return 0
 
+
+DEMO_QUERIES = ("charizard ex 151", "sv3pt5 199", "OP05-119", "pikachu 238/191", "charzard")

@@ -25,17 +25,26 @@ def _json_out(capsys):
     return json.loads(capsys.readouterr().out)
 
 
-def test_demo_imports_the_sample_and_answers_searches(db_env, capsys):
-    assert main(["demo"]) == 0
+def sample_catalog():
+    assert main(["catalog", "import", "--pokemon", str(SAMPLE_DIR / "pokemon"), "--onepiece",
+                 str(SAMPLE_DIR / "onepiece")]) == 0
+
+
+def test_demo_runs_the_main_job_offline(db_env, capsys, tmp_path):
+    assert main(["demo", "--out", str(tmp_path / "charts")]) == 0
     out = capsys.readouterr().out
     assert "pokemon: 22 cards (22 new" in out and "onepiece: 17 cards (17 new" in out
+    assert "collected 90 daily snapshots; 3 alerts delivered" in out
+    assert "🔔 Charizard ex · 151 · 199 [Holofoil, raw (market)] is at or below 95.00 USD" in out
     assert "sv3pt5-199" in out and "OP05-119_p1" in out
-    assert main(["demo"]) == 0  # a second run changes nothing
-    assert "22 unchanged" in capsys.readouterr().out
+    charts = sorted(p.name for p in (tmp_path / "charts").glob("*.png"))
+    assert charts == ["ST05-011-30d-dark.png", "sv3pt5-199-3m-dark.png", "sv8-238-3m-light.png"]
+    assert main(["demo", "--out", str(tmp_path / "charts")]) == 0  # repeatable: its own fresh database
+    assert "3 alerts delivered" in capsys.readouterr().out
 
 
 def test_search_json_lists_best_first_with_canonical_ids(db_env, capsys):
-    main(["demo"])
+    sample_catalog()
     capsys.readouterr()
     assert main(["search", "charizard ex 151", "--json"]) == 0
     items = _json_out(capsys)
@@ -49,7 +58,7 @@ def test_search_json_lists_best_first_with_canonical_ids(db_env, capsys):
 
 @pytest.mark.parametrize("query", ["", "x" * 5000, "🔥", "\x00\x1b[31m", "'; DROP TABLE cards; --"])
 def test_bad_search_input_is_answered_and_changes_nothing(db_env, capsys, query):
-    main(["demo"])
+    sample_catalog()
     capsys.readouterr()
     code = main(["search", query])
     out = capsys.readouterr().out
@@ -80,9 +89,10 @@ def test_bad_config_exits_with_a_message(tmp_path, capsys):
 
 
 def test_python_dash_m_bot_is_the_same_cli(tmp_path):
-    env = {**os.environ, "TCGTRACKER_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"}
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "demo", "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "bot", "demo", "--json", "--db", str(tmp_path / "d.db"), "--out", str(tmp_path / "o")],
+        cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["searches"]["sv3pt5 199"][0]["id"] == "sv3pt5-199"
+    data = json.loads(done.stdout)
+    assert data["searches"]["sv3pt5 199"][0]["id"] == "sv3pt5-199" and data["alerts_delivered"] == 3

@@ -16,7 +16,8 @@ def _json(capsys):
 
 @pytest.fixture
 def demo_db(db_env, capsys):  # noqa: F811
-    assert main(["demo"]) == 0
+    assert main(["catalog", "import", "--pokemon", str(SAMPLE_DIR / "pokemon"), "--onepiece",
+                 str(SAMPLE_DIR / "onepiece")]) == 0
     assert main(["import-prices", "--source", "tcgcsv", str(SAMPLE_DIR / "tcgcsv")]) == 0
     capsys.readouterr()
     return db_env
