@@ -156,13 +156,32 @@ def _decide(rows: list[Any], now: datetime) -> list[tuple[Any, Any]]:
 async def evaluate(conn: AsyncConnection, printing_ids: list[int] | None, now: datetime) -> EvalCounts:
     """Evaluate every active rule on these printings (None: all) and every feed; write outbox rows."""
     counts = EvalCounts()
-    rows = await _threshold_candidates(conn, printing_ids) + await _series_candidates(conn, printing_ids)
-    decisions = _decide(rows, now)
-    if decisions:
-        await _apply(conn, decisions, now, counts)
-    if printing_ids:
-        await _feeds(conn, printing_ids, now, counts)
+    if printing_ids is not None:
+        printing_ids = await _printings_with_rules(conn, printing_ids)
+    if printing_ids is None or printing_ids:
+        rows = await _threshold_candidates(conn, printing_ids) + await _series_candidates(conn, printing_ids)
+        decisions = _decide(rows, now)
+        if decisions:
+            await _apply(conn, decisions, now, counts)
     return counts
+
+
+async def evaluate_feeds(conn: AsyncConnection, printing_ids: list[int], now: datetime, counts: EvalCounts) -> None:
+    """Feeds, when any is active (most snapshots touch no feed at all: one cheap query decides)."""
+    active = (await conn.execute(select(channel_subscriptions.c.id).where(
+        channel_subscriptions.c.active.is_(True)).limit(1))).first()
+    if active is not None and printing_ids:
+        await _feeds(conn, printing_ids, now, counts)
+
+
+async def _printings_with_rules(conn: AsyncConnection, printing_ids: list[int]) -> list[int]:
+    """The touched printings someone has an active rule on (index seeks); the rest need no evaluation."""
+    r = alert_rules.c
+    found: set[int] = set()
+    for chunk in chunks(printing_ids):
+        rows = await conn.execute(select(r.printing_id).where(r.printing_id.in_(chunk), r.active.is_(True)).distinct())
+        found.update(row[0] for row in rows)
+    return sorted(found)
 
 
 async def _apply(conn: AsyncConnection, decisions: list[tuple[Any, Any]], now: datetime, counts: EvalCounts) -> None:

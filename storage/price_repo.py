@@ -16,7 +16,7 @@ from core.ingest import IngestCounts, IngestUnit, Observation
 from core.mapping import PrintingKey
 from core.models import Finish, utcnow
 from core.prices import CURRENCIES, epoch, invalid_reason, to_cents
-from storage.alert_eval import evaluate
+from storage.alert_eval import evaluate, evaluate_feeds
 from storage.sql import chunks, insert_ignore
 from storage.tables import cards, data_sources, ingest_runs, price_history, printings, source_products
 
@@ -104,7 +104,9 @@ class SqlPriceStore:
             await self._upsert_points(conn, source_id, ts, points, counts)
             if points and self._evaluate_alerts and self._clock() - unit.snapshot_ts <= self._alert_max_age:
                 # Same transaction: a rule's state change and its outbox row commit with the price.
-                evaluated = await evaluate(conn, sorted({p for p, _, _ in points}), unit.snapshot_ts)
+                touched = sorted({p for p, _, _ in points})
+                evaluated = await evaluate(conn, touched, unit.snapshot_ts)
+                await evaluate_feeds(conn, touched, unit.snapshot_ts, evaluated)
                 counts.alerts_fired += evaluated.fired
                 counts.feed_events += evaluated.feed_events
             await conn.execute(
