@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     cli_prices.add_commands(commands, _json_flag)
     cli_history.add_commands(commands, _json_flag)
 
+    chat = commands.add_parser("chat", help="the bot's commands in this terminal (alerts print as they fire)")
+    chat.add_argument("--user", default=None, help="who you are in the console (default: your login name)")
+    chat.add_argument("--charts", default="demo-out", help="where /chart writes PNGs")
+    chat.set_defaults(handler=cmd_chat, json=False)
+
     run = commands.add_parser("run", help="run the service: migrate, then collect on schedule until stopped")
     _json_flag(run).set_defaults(handler=cmd_run)
 
@@ -117,6 +122,40 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     items = output.search_items(index, result)
     output.emit(args.json, items, output.search_text(result, items))
     return 1 if isinstance(result.outcome, NotFound) else 0
+
+
+def services_of(app) -> "Services":  # noqa: ANN001, F821 - bot.app.App
+    from adapters.commands import Services
+
+    return Services(app.catalog, app.prices, app.history, app.alerts)
+
+
+async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from adapters.console.chat import run_console
+    from core.alert_service import Caller
+
+    caller = Caller("console", args.user or getpass.getuser(), args.user or getpass.getuser())
+
+    async def read() -> str | None:
+        try:
+            return await asyncio.to_thread(input, "> ")
+        except EOFError:
+            return None
+
+    async with build_app(settings) as app:
+        async def deliver_forever() -> None:
+            while True:
+                await app.deliverer.drain()
+                await asyncio.sleep(settings.delivery.interval_seconds)
+
+        delivery = asyncio.create_task(deliver_forever())
+        try:
+            await run_console(services_of(app), caller, read, print, Path(args.charts))
+        finally:
+            delivery.cancel()
+    return 0
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:

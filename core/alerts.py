@@ -44,6 +44,8 @@ class RuleSpec:
 
 
 def parse_price(raw: object) -> Decimal:
+    if raw is None or not str(raw).strip():
+        raise RuleError("Give a price, like 12.50.")
     text = str(raw).strip().replace(",", "").lstrip("$€£¥").strip() if raw is not None else ""
     try:
         value = Decimal(text)

@@ -1,0 +1,319 @@
+"""The command catalog: every command's name, help, parameters and behaviour, defined once.
+
+Each platform binds these (Discord slash commands, Telegram commands, the console) and renders the
+structured replies; none of them re-implements behaviour. Free-text platforms (console, Telegram)
+hand the whole argument string to `parse`, typed platforms (Discord) pass options by name."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable
+
+from adapters.replies import CardReply, ChartReply, ChoiceReply, ErrorReply, ListReply, PriceLine, Reply, TextReply
+from core.alert_service import AlertService, Caller, PermissionDenied
+from core.alerts import RuleError
+from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, HistoryService
+from core.models import Card, Finish, Game
+from core.price_service import PriceService, format_age
+from core.prices import condition_label
+from core.pricing import PERIODS
+from core.search import Ambiguous, NotFound, Resolved, SearchFilters
+from core.services import CatalogService
+
+
+@dataclass(frozen=True)
+class Services:
+    """What commands may use: core services only (the dependency rule keeps adapters off storage)."""
+
+    catalog: CatalogService
+    prices: PriceService
+    history: HistoryService
+    alerts: AlertService
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    help: str
+    kind: str = "text"  # text | card | period | game | choice | price | int
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    after: str | None = None  # free text: only read when the word before it is this param's value
+
+
+@dataclass
+class Invocation:
+    caller: Caller
+    args: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Services, Invocation], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # "price", "alert add"
+    help: str
+    params: tuple[Param, ...]
+    run: Handler
+    admin_only: bool = False  # Discord: hidden behind Manage Server by default; the core checks anyway
+
+    def parse(self, text: str) -> dict[str, str]:
+        """Free text -> args: trailing simple params are read from the end, the rest is the card/query."""
+        words = text.split()
+        args: dict[str, str] = {}
+        by_name = {p.name: p for p in self.params}
+        for param in reversed(self.params[1:]):
+            if not words or not _fits(param, words[-1]):
+                continue
+            if param.after and not (len(words) > 1 and _fits(by_name[param.after], words[-2])):
+                continue  # "sv3pt5 199": 199 is the card number, not an alert value
+            args[param.name] = words.pop()
+        if self.params:
+            rest = " ".join(words).strip()
+            if rest:
+                args[self.params[0].name] = rest
+        return args
+
+
+def _fits(param: Param, word: str) -> bool:
+    low = word.lower()
+    if param.kind == "period":
+        return low in PERIODS or low in TRENDING_WINDOWS or low in ("1w", "1m", "90d", "12m")
+    if param.kind == "game":
+        return low in ("pokemon", "onepiece")
+    if param.kind == "choice":
+        return low in param.choices
+    if param.kind == "price":
+        return bool(re.fullmatch(r"[$€£]?-?\d+(\.\d+)?%?", low))
+    if param.kind == "int":
+        return low.lstrip("#").isdigit()
+    return False
+
+
+# ---------------------------------------------------------------- helpers
+
+
+async def resolve(services: Services, query: str | None, command: str) -> Card | Reply:
+    if not query:
+        return ErrorReply(message="Which card? Type a name, a set and number (sv3pt5 199) or an id (OP05-119).")
+    result = await services.catalog.search(query)
+    outcome = result.outcome
+    if isinstance(outcome, Resolved):
+        return outcome.card
+    if isinstance(outcome, Ambiguous):
+        return ChoiceReply(query=query, command=command, choices=outcome.choices[:25])
+    assert isinstance(outcome, NotFound)
+    return ErrorReply(message=outcome.message, suggestions=outcome.suggestions)
+
+
+def _finish(raw: str | None) -> Finish | None:
+    if not raw:
+        return None
+    key = raw.strip().lower().replace(" ", "_").replace("-", "_")
+    aliases = {"holo": "holofoil", "reverse": "reverse_holofoil", "reverse_holo": "reverse_holofoil",
+               "1st": "1st_edition"}
+    try:
+        return Finish(aliases.get(key, key))
+    except ValueError as err:
+        raise RuleError(f"Unknown finish “{raw}”. Use one of: {', '.join(f.value for f in Finish)}.") from err
+
+
+async def card_reply(services: Services, card: Card) -> CardReply:
+    prices = await services.prices.prices_for(card)
+    index = await services.catalog.index()
+    lines = tuple(
+        PriceLine(l.finish.label + (f" ({l.variant.replace('_', ' ')})" if l.variant else ""), l.source,
+                  condition_label(l.condition), _money(l.market_cents, l.currency), _money(l.low_cents, l.currency),
+                  _money(l.high_cents, l.currency), l.as_of.isoformat(), format_age(prices.checked_at - l.as_of))
+        for l in prices.lines)
+    return CardReply(card=card, card_set=index.set_of(card), lines=lines, notes=prices.notes)
+
+
+def _money(cents: int | None, currency: str) -> str | None:
+    from core.models import Money
+
+    return None if cents is None else str(Money.from_cents(cents, currency))
+
+
+# ---------------------------------------------------------------- commands
+
+
+async def _price(services: Services, call: Invocation) -> Reply:
+    card = await resolve(services, call.args.get("card"), "price")
+    return card if isinstance(card, Reply) else await card_reply(services, card)
+
+
+async def _chart(services: Services, call: Invocation) -> Reply:
+    card = await resolve(services, call.args.get("card"), "chart")
+    if isinstance(card, Reply):
+        return card
+    period = call.args.get("period") or "30d"
+    index = await services.catalog.index()
+    png = await services.history.chart(card, index.set_of(card), period, call.args.get("source"))
+    return ChartReply(card=card, png=png, caption=f"{card.name} · {card.canonical_id} · {period}")
+
+
+async def _search(services: Services, call: Invocation) -> Reply:
+    query = call.args.get("query")
+    if not query:
+        return ErrorReply(message="Search for what? Try “charizard ex 151” or “luffy sec op05”.")
+    game = Game(call.args["game"]) if call.args.get("game") else None
+    result = await services.catalog.search(query, SearchFilters(game=game, set_code=call.args.get("set"),
+                                                                rarity=call.args.get("rarity")))
+    if isinstance(result.outcome, NotFound) and not result.ranked:
+        return ErrorReply(message=result.outcome.message)
+    rows = tuple(f"{c.name} · {c.set_code} · {c.number} · {c.rarity or ''} — {c.canonical_id}" for c in result.ranked[:25])
+    return ListReply(title=f"Cards matching “{query}”", rows=rows, empty="No card matches.")
+
+
+async def _watch(services: Services, call: Invocation) -> Reply:
+    card = await resolve(services, call.args.get("card"), "watch")
+    if isinstance(card, Reply):
+        return card
+    added = await services.alerts.watch(call.caller, card, _finish(call.args.get("finish")), call.args.get("condition"))
+    verb = "Now watching" if added else "Already watching"
+    return TextReply(text=f"{verb} {card.name} ({card.canonical_id}).", ephemeral=True)
+
+
+async def _unwatch(services: Services, call: Invocation) -> Reply:
+    item = call.args.get("id", "").lstrip("#")
+    if not item.isdigit():
+        return ErrorReply(message="Give the number from /watchlist, e.g. /unwatch 3.")
+    await services.alerts.unwatch(call.caller, int(item))
+    return TextReply(text=f"Removed #{item} from your watchlist.", ephemeral=True)
+
+
+async def _watchlist(services: Services, call: Invocation) -> Reply:
+    lines = await services.alerts.watchlist(call.caller)
+    index = await services.catalog.index()
+    rows = []
+    for line in lines:
+        card = index.get(line.card_id)
+        best = min(line.prices, key=lambda p: p.market_cents or 0, default=None)
+        price = f"{_money(best.market_cents, best.currency)} on {best.source} ({best.as_of.date()})" if best else "no price yet"
+        rows.append(f"#{line.item_id} {card.name if card else line.card_id} · {line.card_id} · {line.finish.label}: {price}")
+    return ListReply(title="Your watchlist", rows=tuple(rows), empty="Your watchlist is empty. Add cards with /watch.",
+                     ephemeral=True)
+
+
+async def _alert_add(services: Services, call: Invocation) -> Reply:
+    card = await resolve(services, call.args.get("card"), "alert add")
+    if isinstance(card, Reply):
+        return card
+    kind, value = call.args.get("kind"), call.args.get("value")
+    if not kind:
+        return ErrorReply(message="Which alert? e.g. “below 95”, “above 150”, “pct_move -15”, “n_day_low 30”.")
+    kwargs = {"threshold": value} if kind in ("below", "above") else {"percent": value} if kind == "pct_move" else (
+        {"window_days": value} if kind == "n_day_low" and value else {})
+    rule_id = await services.alerts.add_rule(call.caller, card, kind, finish=_finish(call.args.get("finish")),
+                                             currency=call.args.get("currency", "USD").upper(), **kwargs)
+    return TextReply(text=f"Alert #{rule_id} set on {card.name} ({card.canonical_id}): {kind} {value or ''}".rstrip() + ".",
+                     ephemeral=True)
+
+
+async def _alert_list(services: Services, call: Invocation) -> Reply:
+    rules = await services.alerts.rules(call.caller)
+    rows = tuple(
+        f"#{r.id} {r.card_id} {r.finish.label} · {r.kind} "
+        + (f"{r.threshold_cents / 100:.2f} {r.currency}" if r.threshold_cents else f"{(r.percent_bp or 0) / 100:g}%" if r.percent_bp else "")
+        + f" · {'paused: ' + r.paused_reason if not r.active else r.state}"
+        for r in rules)
+    return ListReply(title="Your alerts", rows=rows, empty="No alerts yet. Add one with /alert add.", ephemeral=True)
+
+
+def _rule_id(call: Invocation) -> int | ErrorReply:
+    raw = call.args.get("id", "").lstrip("#")
+    return int(raw) if raw.isdigit() else ErrorReply(message="Give the alert number from /alert list, e.g. 12.")
+
+
+async def _alert_remove(services: Services, call: Invocation) -> Reply:
+    rule_id = _rule_id(call)
+    if isinstance(rule_id, Reply):
+        return rule_id
+    await services.alerts.remove_rule(call.caller, rule_id)
+    return TextReply(text=f"Alert #{rule_id} removed.", ephemeral=True)
+
+
+async def _alert_history(services: Services, call: Invocation) -> Reply:
+    rule_id = _rule_id(call)
+    if isinstance(rule_id, Reply):
+        return rule_id
+    rows = await services.alerts.rule_history(call.caller, rule_id)
+    return ListReply(title=f"Alert #{rule_id} history", rows=tuple(
+        f"{h.created_at:%Y-%m-%d %H:%M} UTC · {h.status}{' · ' + h.detail if h.detail else ''}" for h in rows),
+        empty="It has not fired yet.", ephemeral=True)
+
+
+async def _trending(services: Services, call: Invocation) -> Reply:
+    game = Game(call.args.get("game") or "pokemon")
+    period, kind = call.args.get("period") or "7d", call.args.get("kind") or "gainers"
+    entries = await services.history.trending(game, period, kind)
+    index = await services.catalog.index()
+    rows = []
+    for entry in entries:
+        card = index.get(entry.card_id)
+        name = f"{card.name} · {entry.card_id}" if card else entry.card_id
+        if kind == "most_watched":
+            rows.append(f"{name}: {entry.detail} new watchers")
+        else:
+            m = entry.detail
+            rows.append(f"{name} ({m.source}): {_money(m.old_cents, m.currency)} → {_money(m.new_cents, m.currency)} ({m.percent:+}%)")
+    return ListReply(title=f"{game.label} {kind.replace('_', ' ')} · {period}", rows=tuple(rows),
+                     empty="Nothing moved enough to list.")
+
+
+async def _sets(services: Services, call: Invocation) -> Reply:
+    game = Game(call.args["game"]) if call.args.get("game") else None
+    sets = (await services.catalog.index()).list_sets(game)
+    return ListReply(title="Sets", rows=tuple(f"{s.code} · {s.name}" + (f" · {s.release_date}" if s.release_date else "")
+                                              for s in sets[:50]))
+
+
+async def _link(services: Services, call: Invocation) -> Reply:
+    code = call.args.get("code")
+    if code:
+        await services.alerts.finish_link(call.caller, code)
+        return TextReply(text="Linked: your watchlist and alerts are now shared across both platforms.", ephemeral=True)
+    new_code = await services.alerts.start_link(call.caller)
+    minutes = services.alerts.settings.link_code_minutes
+    return TextReply(text=f"Your link code: {new_code} — send /link {new_code} on the other platform within {minutes} minutes.",
+                     ephemeral=True)
+
+
+async def _help(services: Services, call: Invocation) -> Reply:
+    return ListReply(title="Commands", rows=tuple(f"/{c.name} — {c.help}" for c in CATALOG), ephemeral=True)
+
+
+CARD = Param("card", "a card name, set + number (sv3pt5 199) or id (OP05-119)", "card")
+CATALOG: tuple[Command, ...] = (
+    Command("price", "latest prices of a card per finish, source and condition", (CARD,), _price),
+    Command("chart", "price-history chart", (CARD, Param("period", "7d, 30d, 3m, 1y or all", "period", False)), _chart),
+    Command("search", "find cards", (Param("query", "what to look for"), Param("game", "pokemon or onepiece", "game", False)), _search),
+    Command("watch", "add a card to your watchlist", (CARD,), _watch),
+    Command("unwatch", "remove a watchlist entry", (Param("id", "the number from /watchlist", "int"),), _unwatch),
+    Command("watchlist", "your watched cards with prices", (), _watchlist),
+    Command("alert add", "alert me when a price crosses a line", (
+        CARD, Param("kind", "below, above, pct_move, n_day_low, availability", "choice", True,
+                    ("below", "above", "pct_move", "n_day_low", "availability")),
+        Param("value", "price (below/above), percent (pct_move) or days (n_day_low)", "price", False, after="kind")),
+        _alert_add),
+    Command("alert list", "your alerts", (), _alert_list),
+    Command("alert remove", "remove one of your alerts", (Param("id", "the alert number", "int"),), _alert_remove),
+    Command("alert history", "when an alert fired", (Param("id", "the alert number", "int"),), _alert_history),
+    Command("trending", "biggest movers", (Param("game", "pokemon or onepiece", "game", False),
+                                           Param("period", "24h, 7d or 30d", "period", False),
+                                           Param("kind", "gainers, losers, most_watched", "choice", False, TRENDING_KINDS)), _trending),
+    Command("sets", "list sets", (Param("game", "pokemon or onepiece", "game", False),), _sets),
+    Command("link", "link your Discord and Telegram accounts", (Param("code", "the code from the other platform", "text", False),), _link),
+    Command("help", "what I can do", (), _help),
+)
+COMMANDS = {c.name: c for c in CATALOG}
+
+
+async def dispatch(services: Services, command: Command, call: Invocation) -> Reply:
+    """Run a command; any refusal becomes a friendly ErrorReply, never a traceback."""
+    try:
+        return await command.run(services, call)
+    except (RuleError, HistoryError, PermissionDenied, LookupError, ValueError) as err:
+        return ErrorReply(message=str(err).strip("'\""))

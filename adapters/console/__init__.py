@@ -1,0 +1,1 @@
+"""The command catalog in a terminal: used by `tcgtracker chat` and the offline demo."""

@@ -1,0 +1,68 @@
+"""Structured replies: what a command answers, before any platform turns it into markup."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.models import Card, CardSet
+
+
+@dataclass(frozen=True)
+class Reply:
+    ephemeral: bool = False  # only the asker sees it (Discord); errors always are
+
+
+@dataclass(frozen=True)
+class TextReply(Reply):
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ErrorReply(Reply):
+    message: str = ""
+    suggestions: tuple[Card, ...] = ()
+    ephemeral: bool = True
+
+
+@dataclass(frozen=True)
+class ChoiceReply(Reply):
+    """Several cards match: the platform offers them (buttons, select menu, numbered list)."""
+
+    query: str = ""
+    command: str = ""  # re-run this command with the chosen card id
+    choices: tuple[Card, ...] = ()
+
+
+@dataclass(frozen=True)
+class PriceLine:
+    printing: str
+    source: str
+    condition: str
+    market: str | None
+    low: str | None
+    high: str | None
+    as_of: str
+    age: str
+
+
+@dataclass(frozen=True)
+class CardReply(Reply):
+    card: Card | None = None
+    card_set: CardSet | None = None
+    lines: tuple[PriceLine, ...] = ()
+    notes: tuple[str, ...] = ()
+    stats: dict[str, Any] = field(default_factory=dict)  # change/ATH/ATL/trend of the primary series
+
+
+@dataclass(frozen=True)
+class ChartReply(Reply):
+    card: Card | None = None
+    png: bytes = b""
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class ListReply(Reply):
+    title: str = ""
+    rows: tuple[str, ...] = ()
+    empty: str = "Nothing here yet."

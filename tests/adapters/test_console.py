@@ -1,0 +1,118 @@
+"""The shared command catalog through the console adapter, as a person types it."""
+from __future__ import annotations
+
+import pytest
+
+from adapters.commands import CATALOG, COMMANDS, Command
+from adapters.console.chat import handle_line, split_command
+from bot.app import build_app
+from adapters.commands import Invocation, dispatch
+from bot.cli import services_of
+from bot.config import Settings
+from core.alert_service import Caller
+from core.sources.files import FolderTransport
+from tests.conftest import SAMPLE_DIR
+
+ME = Caller("console", "ash", "Ash")
+GARY = Caller("console", "gary", "Gary")
+
+
+@pytest.fixture
+async def chat(tmp_path):
+    settings = Settings.model_validate({
+        "database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"},
+        "sources": {"tcgcsv": {"enabled": True, "base_url": "http://tcgcsv.test"}},
+    })
+    async with build_app(settings, transport=FolderTransport(SAMPLE_DIR / "tcgcsv")) as app:
+        await app.catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
+        await app.collector.collect("tcgcsv")
+        services = services_of(app)
+
+        async def say(line: str, who: Caller = ME) -> str:
+            return await handle_line(services, who, line, tmp_path / "charts")
+
+        yield say
+
+
+def test_command_lines_split_into_name_and_text():
+    assert split_command("/alert add sv3pt5 199 below 95") == ("alert add", "sv3pt5 199 below 95")
+    assert split_command("/price charizard ex 151") == ("price", "charizard ex 151")
+    assert split_command("price") is None and split_command("/") is None
+
+
+def test_free_text_parsing_reads_trailing_options():
+    assert COMMANDS["chart"].parse("charizard ex 199/165 1y") == {"card": "charizard ex 199/165", "period": "1y"}
+    assert COMMANDS["alert add"].parse("sv3pt5 199 below 95.00") == {"card": "sv3pt5 199", "kind": "below", "value": "95.00"}
+    assert COMMANDS["trending"].parse("onepiece 30d losers") == {"game": "onepiece", "period": "30d", "kind": "losers"}
+
+
+async def test_price_of_a_resolved_card(chat):
+    out = await chat("/price pikachu 238/191")
+    assert "Pikachu ex · Surging Sparks · 238" in out and "289.99 USD" in out and "tcgcsv" in out
+
+
+async def test_ambiguous_query_offers_choices(chat):
+    out = await chat("/price charizard ex 151")
+    assert "Several cards match" in out and "(sv3pt5-199)" in out and "(sv3pt5-6)" in out
+
+
+async def test_unknown_card_gets_a_message_not_a_traceback(chat):
+    out = await chat("/price qqqqzzzz")
+    assert out.startswith("⚠ No card matches") and "Traceback" not in out
+
+
+async def test_chart_writes_a_png(chat, tmp_path):
+    out = await chat("/chart sv3pt5 199 1y")
+    assert "chart written to" in out and (tmp_path / "charts" / "sv3pt5-199.png").read_bytes()[:4] == b"\x89PNG"
+
+
+async def test_typed_options_are_validated_too(tmp_path):
+    settings = Settings.model_validate({"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'typed.db'}"}})
+    async with build_app(settings) as app:
+        await app.catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
+        services = services_of(app)
+        reply = await dispatch(services, COMMANDS["chart"], Invocation(ME, {"card": "sv3pt5 199", "period": "fortnight"}))
+        assert reply.message.startswith("Unknown period") and reply.ephemeral
+        reply = await dispatch(services, COMMANDS["trending"], Invocation(ME, {"period": "1y"}))
+        assert reply.message.startswith("Unknown period")
+
+
+async def test_alerts_are_private_and_bad_input_is_explained(chat):
+    assert "Alert #1 set on Charizard ex" in await chat("/alert add sv3pt5 199 below 95")
+    assert "#1 sv3pt5-199 Holofoil · below 95.00 USD · armed" in await chat("/alert list")
+    assert "No alert #1 of yours" in await chat("/alert remove 1", GARY)
+    assert "No alerts yet" in await chat("/alert list", GARY)
+    assert "Give a price" in await chat("/alert add sv3pt5 199 below")
+    assert "more than zero" in await chat("/alert add sv3pt5 199 below -5")
+    assert "Which alert?" in await chat("/alert add sv3pt5 199")
+    assert "Alert #1 removed" in await chat("/alert remove 1")
+
+
+async def test_watchlist_flow(chat):
+    assert "Now watching Pikachu ex" in await chat("/watch sv8 238")
+    assert "Already watching" in await chat("/watch sv8 238")
+    out = await chat("/watchlist")
+    assert "sv8-238" in out and "289.99 USD" in out
+    assert "No watchlist entry" in await chat("/unwatch 1", GARY)
+
+
+async def test_unknown_commands_and_floods(chat):
+    assert "Unknown command /teleport" in await chat("/teleport")
+    assert "too long" in await chat("/price " + "x" * 5000)
+    assert "start with a slash" in await chat("hello")
+
+
+async def test_link_gives_a_code(chat):
+    out = await chat("/link")
+    assert "Your link code:" in out
+    code = out.split("code: ")[1].split()[0]
+    assert "other platform" in await chat(f"/link {code}")  # same platform: refused
+
+
+async def test_help_lists_every_command(chat):
+    out = await chat("/help")
+    assert all(f"/{c.name} —" in out for c in CATALOG)
+
+
+def test_every_catalog_command_is_bound_on_the_console():
+    assert all(isinstance(c, Command) and COMMANDS[c.name] is c for c in CATALOG)
