@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Awaitable, Callable
 
 from adapters.replies import CardReply, ChartReply, ChoiceReply, ErrorReply, ListReply, PriceLine, Reply, TextReply
-from core.alert_service import AlertService, Caller, PermissionDenied
+from core.alert_service import AlertService, Caller, FeedSpec, PermissionDenied
 from core.alerts import RuleError
 from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, HistoryService
 from core.models import Card, Finish, Game
@@ -281,6 +282,40 @@ async def _link(services: Services, call: Invocation) -> Reply:
                      ephemeral=True)
 
 
+async def _feed_add(services: Services, call: Invocation) -> Reply:
+    caller = call.caller
+    try:
+        move = Decimal(call.args.get("min_move", "10").rstrip("%"))
+        price = Decimal(call.args["min_price"].lstrip("$€£")) if call.args.get("min_price") else None
+    except InvalidOperation as err:
+        raise RuleError("Write the move as a percent (10) and the price as an amount (5.00).") from err
+    if not 0 < move <= 100 or (price is not None and price < 0):
+        raise RuleError("The move must be between 0 and 100 %, the minimum price not negative.")
+    direction = call.args.get("direction", "down")
+    spec = FeedSpec(caller.platform, caller.channel_id or "", caller.guild_id, call.args.get("game"),
+                    call.args.get("set"), call.args.get("rarity"), int(price * 100) if price is not None else None,
+                    int(move * 100), direction)
+    feed_id = await services.alerts.add_feed(caller, spec)
+    what = f"{spec.game or 'all games'}, moves of {move}%+ {direction}" + (f", from {price:.2f}" if price else "")
+    return TextReply(text=f"Feed #{feed_id} posts here: {what}.")
+
+
+async def _feed_list(services: Services, call: Invocation) -> Reply:
+    feeds = await services.alerts.feeds(call.caller)
+    rows = tuple(f"#{f.id} {f.game or 'all games'} · {f.direction} {(f.min_move_bp or 0) / 100:g}%+"
+                 + (f" · from {f.min_price_cents / 100:.2f}" if f.min_price_cents else "")
+                 + (f" · paused: {f.paused_reason}" if not f.active else "") for f in feeds)
+    return ListReply(title="Price feeds in this channel", rows=rows, empty="No feeds here. Admins add one with /feed add.")
+
+
+async def _feed_remove(services: Services, call: Invocation) -> Reply:
+    raw = call.args.get("id", "").lstrip("#")
+    if not raw.isdigit():
+        return ErrorReply(message="Give the feed number from /feed list.")
+    await services.alerts.remove_feed(call.caller, int(raw))
+    return TextReply(text=f"Feed #{raw} removed.")
+
+
 async def _help(services: Services, call: Invocation) -> Reply:
     return ListReply(title="Commands", rows=tuple(f"/{c.name} — {c.help}" for c in CATALOG), ephemeral=True)
 
@@ -306,6 +341,12 @@ CATALOG: tuple[Command, ...] = (
                                            Param("kind", "gainers, losers, most_watched", "choice", False, TRENDING_KINDS)), _trending),
     Command("sets", "list sets", (Param("game", "pokemon or onepiece", "game", False),), _sets),
     Command("link", "link your Discord and Telegram accounts", (Param("code", "the code from the other platform", "text", False),), _link),
+    Command("feed add", "post price moves in this channel (admins)", (
+        Param("game", "pokemon or onepiece", "game", False), Param("min_move", "smallest move in %", "price", False),
+        Param("min_price", "ignore cards below this price", "price", False, after="min_move")), _feed_add, admin_only=True),
+    Command("feed list", "the price feeds of this channel", (), _feed_list),
+    Command("feed remove", "stop a price feed (admins)", (Param("id", "the feed number", "int"),), _feed_remove,
+            admin_only=True),
     Command("help", "what I can do", (), _help),
 )
 COMMANDS = {c.name: c for c in CATALOG}

@@ -169,15 +169,39 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with build_app(settings, migrate_now=True, secrets=Secrets()) as app:
+    secrets = Secrets()
+    async with build_app(settings, migrate_now=True, secrets=secrets) as app:
+        adapters = await start_chat_adapters(app, secrets)
         scheduler = build_scheduler(settings, app.collector, engine=app.engine, deliverer=app.deliverer)
         scheduler.start()
         print(f"running: {', '.join(j.name for j in scheduler.get_jobs()) or 'no sources enabled'}; Ctrl-C stops",
               flush=True)
         await stop.wait()
         scheduler.shutdown(wait=False)
+        for close in adapters:
+            await close()
     print("stopped")
     return 0
+
+
+async def start_chat_adapters(app, secrets: Secrets) -> list:  # noqa: ANN001 - bot.app.App
+    """Start each chat platform whose token is configured; returns their close functions."""
+    closers = []
+    if secrets.discord_token:
+        from adapters.discord.client import DiscordNotifier, make_client
+
+        cfg = app.settings.discord
+        client = make_client(services_of(app), sync_guild_id=cfg.sync_guild_id, sharded=cfg.sharded,
+                             shard_count=cfg.shard_count)
+        app.deliverer.notifiers["discord"] = DiscordNotifier(client)
+        task = asyncio.create_task(client.start(secrets.discord_token.get_secret_value()))
+
+        async def close_discord() -> None:
+            await client.close()
+            task.cancel()
+
+        closers.append(close_discord)
+    return closers
 
 
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:

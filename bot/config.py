@@ -88,6 +88,14 @@ class DeliverySettings(_Section):
     backoff_seconds: int = Field(30, ge=1)
 
 
+class DiscordSettings(_Section):
+    """The Discord bot (runs when TCGTRACKER_DISCORD_TOKEN is set)."""
+
+    sync_guild_id: int | None = None  # development: sync commands to this server only (instant)
+    sharded: bool = False  # AutoShardedClient for bots in many servers
+    shard_count: int | None = Field(None, ge=1)
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -106,6 +114,7 @@ class Settings(BaseSettings):
     history: HistorySettings = HistorySettings()
     alerts: AlertsSettings = AlertsSettings()
     delivery: DeliverySettings = DeliverySettings()
+    discord: DiscordSettings = DiscordSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @classmethod

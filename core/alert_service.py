@@ -33,6 +33,23 @@ class Caller:
 
 
 @dataclass(frozen=True)
+class FeedSpec:
+    """What a channel feed posts: price moves filtered by game, set, rarity, price and size of move."""
+
+    platform: str
+    channel_id: str
+    guild_id: str | None = None
+    game: str | None = None
+    set_code: str | None = None
+    rarity: str | None = None
+    min_price_cents: int | None = None
+    min_move_bp: int | None = 1000
+    direction: str = "down"
+    hourly_cap: int = 10
+    digest: bool = False
+
+
+@dataclass(frozen=True)
 class AlertSettings:
     max_rules_per_user: int = 25
     default_cooldown_hours: int = 6

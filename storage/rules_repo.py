@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.alert_service import FeedSpec
 from core.alerts import RuleSpec
 from core.mapping import PrintingKey
 from core.models import Finish, utcnow
@@ -41,26 +42,14 @@ class RuleRow:
 
 
 @dataclass(frozen=True)
-class FeedSpec:
-    platform: str
-    channel_id: str
-    guild_id: str | None = None
-    game: str | None = None
-    set_code: str | None = None
-    rarity: str | None = None
-    min_price_cents: int | None = None
-    min_move_bp: int | None = 1000
-    direction: str = "down"
-    hourly_cap: int = 10
-    digest: bool = False
-
-
-@dataclass(frozen=True)
 class HistoryRow:
     rule_id: int | None
     status: str
     detail: str | None
     created_at: datetime
+
+
+__all__ = ["FeedSpec", "SqlRules", "LimitReached", "RuleRow", "HistoryRow"]
 
 
 class SqlRules:

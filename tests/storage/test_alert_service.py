@@ -18,7 +18,8 @@ from storage.accounts_repo import LinkError, NotYours, SqlAccounts
 from storage.catalog_repo import SqlCatalogRepository
 from storage.price_queries import SqlPriceQueries
 from storage.price_repo import SqlPriceStore
-from storage.rules_repo import FeedSpec, LimitReached, SqlRules
+from core.alert_service import FeedSpec
+from storage.rules_repo import LimitReached, SqlRules
 from storage.tables import outbox
 from tests.conftest import SAMPLE_DIR
 from tests.fakes import FixedClock

@@ -1,0 +1,181 @@
+"""Discord through discord.py's real command tree, offline: real INTERACTION_CREATE payloads in, the
+HTTP requests discord.py makes out (to a loopback fake API), asserted as what a user would see."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import discord
+import pytest
+
+from adapters.commands import COMMANDS
+from adapters.discord.client import DiscordNotifier, make_client
+from adapters.discord.commands import bound_names
+from bot.app import build_app
+from bot.cli import services_of
+from bot.config import Settings
+from core.ingest import IngestUnit, Observation
+from core.mapping import Match, PrintingKey
+from core.models import Finish
+from core.prices import Quote
+from core.sources.files import FolderTransport
+from tests.adapters.discord_fake import APP_ID, FakeDiscord, component, interaction
+from tests.conftest import SAMPLE_DIR
+
+EPHEMERAL = 64
+
+
+@pytest.fixture
+async def bot(tmp_path, monkeypatch):
+    settings = Settings.model_validate({
+        "database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'discord.db'}"},
+        "sources": {"tcgcsv": {"enabled": True, "base_url": "http://tcgcsv.test"}},
+    })
+    fake = FakeDiscord()
+    monkeypatch.setattr(discord.http.Route, "BASE", await fake.start())
+    async with build_app(settings, transport=FolderTransport(SAMPLE_DIR / "tcgcsv")) as app:
+        await app.catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
+        await app.collector.collect("tcgcsv")
+        client = make_client(services_of(app), application_id=APP_ID)
+        await client.login("test-token")  # real login: GET /users/@me, application info, command sync
+
+        async def send(payload: dict) -> list:
+            client._connection.parse_interaction_create(payload)
+            prefix = f"/interactions/{payload['id']}/"
+            return await fake.wait_for(lambda c: c.path.startswith(prefix))
+
+        try:
+            yield {"client": client, "fake": fake, "send": send, "app": app}
+        finally:
+            await client.close()
+            await fake.stop()
+
+
+def card_option(value: str) -> list[dict]:
+    return [{"name": "card", "type": 3, "value": value}]
+
+
+async def test_commands_are_synced_with_manage_server_on_feeds(bot):
+    [sync] = [c for c in bot["fake"].calls if c.method == "PUT" and c.path.endswith("/commands")]
+    by_name = {c["name"]: c for c in sync.json}
+    assert {"price", "chart", "alert", "feed", "trending", "link", "help"} <= set(by_name)
+    assert int(by_name["feed"]["default_member_permissions"]) == 32  # Manage Server: hidden from others by default
+    assert by_name["feed"].get("contexts") == [0] or by_name["feed"].get("dm_permission") is False  # servers only
+
+
+def test_every_catalog_command_is_bound(bot):
+    assert bound_names(bot["client"].tree) == set(COMMANDS)
+
+
+async def test_price_answers_with_an_embed_of_prices(bot):
+    [call] = await bot["send"](interaction("price", card_option("sv8 238")))
+    data = call.data
+    assert call.json["type"] == 4 and not (data.get("flags") or 0) & EPHEMERAL
+    [embed] = data["embeds"]
+    assert embed["title"] == "Pikachu ex · Surging Sparks · 238"
+    field = next(f for f in embed["fields"] if f["name"] == "Holofoil · tcgcsv · raw (market)")
+    assert "**289.99 USD**" in field["value"] and "low 246.49 USD" in field["value"]
+    assert "sv8-238" in embed["footer"]["text"] and "as of 2026-11-20" in embed["footer"]["text"]
+    assert embed["thumbnail"]["url"].endswith("/sv8/238_hires.png")
+
+
+async def test_ambiguous_card_offers_a_menu_only_the_asker_can_use(bot):
+    payload = interaction("price", card_option("charizard ex 151"))
+    [call] = await bot["send"](payload)
+    assert call.data["flags"] & EPHEMERAL
+    [row] = call.data["components"]
+    options = row["components"][0]["options"]
+    assert [o["value"] for o in options] == ["sv3pt5-6", "sv3pt5-183", "sv3pt5-199"]
+    message_id = bot["fake"].response_ids[payload["id"]]
+    other = component("tcg:choose", user_id=222, values=["sv3pt5-199"], component_type=3, message_id=message_id)
+    [refusal] = await bot["send"](other)
+    assert refusal.data["flags"] & EPHEMERAL and "Only the person" in refusal.data["content"]
+    mine = component("tcg:choose", user_id=111, values=["sv3pt5-199"], component_type=3, message_id=message_id)
+    [chosen] = await bot["send"](mine)
+    assert chosen.json["type"] == 7  # the menu message becomes the price card
+    assert chosen.data["embeds"][0]["title"] == "Charizard ex · 151 · 199"
+
+
+async def test_chart_defers_then_attaches_the_png_inside_the_embed(bot):
+    payload = interaction("chart", card_option("sv3pt5-199") + [{"name": "period", "type": 3, "value": "1y"}])
+    [deferred] = await bot["send"](payload)
+    assert deferred.json["type"] == 5
+    [followup] = await bot["fake"].wait_for(lambda c: c.path == f"/webhooks/{APP_ID}/{payload['token']}")
+    png = followup.files["chart.png"]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) < 200_000
+    assert followup.json["embeds"][0]["image"]["url"] == "attachment://chart.png"
+
+
+async def test_autocomplete_names_exact_cards_and_values_canonical_ids(bot):
+    payload = interaction("price", [{"name": "card", "type": 3, "value": "charizard ex 1", "focused": True}], kind=4)
+    [call] = await bot["send"](payload)
+    assert call.json["type"] == 8
+    choices = call.json["data"]["choices"]
+    assert 0 < len(choices) <= 25
+    assert {"name": "Charizard ex · 151 · 199 · Special Illustration Rare", "value": "sv3pt5-199"} in choices
+
+
+async def test_long_lists_paginate_for_the_asker_only(bot):
+    payload = interaction("help")
+    [call] = await bot["send"](payload)
+    assert call.data["embeds"][0]["footer"]["text"] == "page 1/2"
+    message_id = bot["fake"].response_ids[payload["id"]]
+    [refused] = await bot["send"](component("tcg:page:next", user_id=999, message_id=message_id))
+    assert refused.data["flags"] & EPHEMERAL
+    [turned] = await bot["send"](component("tcg:page:next", user_id=111, message_id=message_id))
+    assert turned.json["type"] == 7 and turned.data["embeds"][0]["footer"]["text"] == "page 2/2"
+
+
+async def test_feeds_need_manage_server(bot):
+    [refused] = await bot["send"](interaction("feed", [], sub="add", manage_guild=False))
+    assert refused.data["flags"] & EPHEMERAL and "Manage Server" in refused.data["content"]
+    [made] = await bot["send"](interaction("feed", [{"name": "min_move", "type": 10, "value": 15}], sub="add",
+                                           manage_guild=True))
+    assert "Feed #1 posts here" in made.data["content"]
+
+
+@pytest.mark.parametrize(("name", "sub", "options", "expected"), [
+    ("price", None, card_option("qqqzzzxxx"), "No card matches"),
+    ("alert", "add", card_option("sv8-238") + [{"name": "kind", "type": 3, "value": "below"},
+                                                 {"name": "value", "type": 3, "value": "-5"}], "more than zero"),
+    ("alert", "add", card_option("sv8-238") + [{"name": "kind", "type": 3, "value": "above"},
+                                                 {"name": "value", "type": 3, "value": "999999999"}], "beyond any card price"),
+    ("alert", "remove", [{"name": "id", "type": 4, "value": 999}], "No alert #999 of yours"),
+    ("chart", None, card_option("sv8-238") + [{"name": "period", "type": 3, "value": "fortnight"}], "Unknown period"),
+])
+async def test_bad_input_gets_a_private_explanation(bot, name, sub, options, expected):
+    [call] = await bot["send"](interaction(name, options, sub=sub))
+    assert call.data["flags"] & EPHEMERAL and expected in call.data["content"]
+
+
+async def _alert_and_drop(bot, user_id: int) -> None:
+    await bot["send"](interaction("alert", card_option("sv8-238") + [
+        {"name": "kind", "type": 3, "value": "below"}, {"name": "value", "type": 3, "value": "250"}],
+        sub="add", user_id=user_id, guild=False))
+    ts = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    key = PrintingKey("sv8-238", Finish.HOLOFOIL)
+    quote = Quote("tcgcsv", ts, "USD", market=Decimal("240.00"))
+    await bot["app"].store.ingest(IngestUnit("tcgcsv", "drop", ts, [Observation("591238", "Holofoil", "Pikachu ex", "g",
+                                                                                 Match(key, 1, "t"), quote)]))
+
+
+async def test_alert_set_with_a_slash_command_arrives_as_a_dm_once(bot):
+    await _alert_and_drop(bot, 555)
+    deliverer = bot["app"].deliverer
+    deliverer.notifiers["discord"] = DiscordNotifier(bot["client"])
+    bot["fake"].rate_limit_next = 1  # a 429 on the way: discord.py waits it out, nothing is lost
+    assert (await deliverer.drain()).sent == 1
+    dm = bot["fake"].dm_channels["555"]
+    sent = [c for c in bot["fake"].messages_to(dm)]
+    assert len(sent) == 2 and sent[-1].json["embeds"][0]["title"] == "Pikachu ex is at or below 250.00 USD"
+    assert "289.99 USD → **240.00 USD**" in sent[-1].json["embeds"][0]["description"]
+    assert (await deliverer.drain()).sent == 0  # once
+
+
+async def test_dms_closed_pause_the_rule(bot):
+    bot["fake"].blocked_dm_users.add("556")
+    await _alert_and_drop(bot, 556)
+    deliverer = bot["app"].deliverer
+    deliverer.notifiers["discord"] = DiscordNotifier(bot["client"])
+    report = await deliverer.drain()
+    assert report.failed == 1 and "50007" in report.paused[0]
