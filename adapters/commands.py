@@ -145,6 +145,25 @@ async def _price(services: Services, call: Invocation) -> Reply:
     return card if isinstance(card, Reply) else await card_reply(services, card)
 
 
+async def _card(services: Services, call: Invocation) -> Reply:
+    """Details: prices plus the main series' statistics (change, all-time high/low, trend)."""
+    card = await resolve(services, call.args.get("card"), "card")
+    if isinstance(card, Reply):
+        return card
+    reply = await card_reply(services, card)
+    histories = [h for h in await services.history.history(card, "all") if h.stats and not h.variant]
+    if not histories:
+        return reply
+    stats = histories[0].stats
+    money = lambda value: f"{value:,.2f} {histories[0].currency}"  # noqa: E731
+    changes = {k: (f"{c.percent:+}%" if c and c.percent is not None else "n/a") for k, c in stats.changes.items()}
+    summary = {"series": histories[0].label, "change": changes, "ath": f"{money(stats.ath[0])} ({stats.ath[1].date()})",
+               "atl": f"{money(stats.atl[0])} ({stats.atl[1].date()})", "trend": stats.trend}
+    if stats.thin:
+        summary["thin market"] = stats.thin_reason
+    return CardReply(card=reply.card, card_set=reply.card_set, lines=reply.lines, notes=reply.notes, stats=summary)
+
+
 async def _chart(services: Services, call: Invocation) -> Reply:
     card = await resolve(services, call.args.get("card"), "chart")
     if isinstance(card, Reply):
@@ -323,6 +342,7 @@ async def _help(services: Services, call: Invocation) -> Reply:
 CARD = Param("card", "a card name, set + number (sv3pt5 199) or id (OP05-119)", "card")
 CATALOG: tuple[Command, ...] = (
     Command("price", "latest prices of a card per finish, source and condition", (CARD,), _price),
+    Command("card", "card details: prices, changes, all-time high and low", (CARD,), _card),
     Command("chart", "price-history chart", (CARD, Param("period", "7d, 30d, 3m, 1y or all", "period", False)), _chart),
     Command("search", "find cards", (Param("query", "what to look for"), Param("game", "pokemon or onepiece", "game", False)), _search),
     Command("watch", "add a card to your watchlist", (CARD,), _watch),

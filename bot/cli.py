@@ -201,6 +201,22 @@ async def start_chat_adapters(app, secrets: Secrets) -> list:  # noqa: ANN001 - 
             task.cancel()
 
         closers.append(close_discord)
+    if secrets.telegram_token:
+        from adapters.telegram.bot import build_application, start_telegram, stop_telegram
+        from adapters.telegram.notify import TelegramNotifier
+
+        cfg = app.settings.telegram
+        application = build_application(services_of(app), secrets.telegram_token.get_secret_value(),
+                                        base_url=cfg.api_base_url)
+        webhook = None
+        if cfg.mode == "webhook":
+            if not (cfg.webhook_url and secrets.telegram_webhook_secret):
+                raise ValueError("telegram webhook mode needs [telegram] webhook_url and TCGTRACKER_TELEGRAM_WEBHOOK_SECRET")
+            webhook = {"listen": cfg.webhook_listen, "port": cfg.webhook_port, "url_path": cfg.webhook_path,
+                       "webhook_url": cfg.webhook_url, "secret_token": secrets.telegram_webhook_secret.get_secret_value()}
+        await start_telegram(application, webhook=webhook)
+        app.deliverer.notifiers["telegram"] = TelegramNotifier(application.bot)
+        closers.append(lambda: stop_telegram(application))
     return closers
 
 

@@ -96,6 +96,17 @@ class DiscordSettings(_Section):
     shard_count: int | None = Field(None, ge=1)
 
 
+class TelegramSettings(_Section):
+    """The Telegram bot (runs when TCGTRACKER_TELEGRAM_TOKEN is set)."""
+
+    api_base_url: str = "https://api.telegram.org/bot"  # or a self-hosted Bot API server
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(8443, ge=1, le=65535)
+    webhook_path: str = "telegram"
+    webhook_url: str | None = None  # the public https URL Telegram posts to (required for webhook mode)
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -115,6 +126,7 @@ class Settings(BaseSettings):
     alerts: AlertsSettings = AlertsSettings()
     delivery: DeliverySettings = DeliverySettings()
     discord: DiscordSettings = DiscordSettings()
+    telegram: TelegramSettings = TelegramSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @classmethod
@@ -137,6 +149,7 @@ class Secrets(BaseSettings):
 
     discord_token: SecretStr | None = None
     telegram_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
     tcgplayer_public_key: SecretStr | None = None
     tcgplayer_private_key: SecretStr | None = None
     ebay_client_id: SecretStr | None = None

@@ -36,7 +36,12 @@ def render(reply: Reply, chart_dir: Path) -> str:
         head = f"{reply.card.name} · {reply.card_set.name if reply.card_set else reply.card.set_code} · {reply.card.number}"
         lines = [f"  {l.printing} · {l.source} · {l.condition}: {l.market or '-'} (low {l.low or '-'}, high "
                  f"{l.high or '-'}) as of {l.as_of[:10]}, {l.age}" for l in reply.lines]
-        return "\n".join([head, *lines, *(f"  note: {n}" for n in reply.notes)])
+        stats = []
+        if reply.stats:
+            change = ", ".join(f"{k} {v}" for k, v in reply.stats["change"].items())
+            stats.append(f"  history ({reply.stats['series']}): {change}; ATH {reply.stats['ath']}, "
+                         f"ATL {reply.stats['atl']}, trend {reply.stats['trend']}")
+        return "\n".join([head, *lines, *stats, *(f"  note: {n}" for n in reply.notes)])
     if isinstance(reply, ChartReply):
         chart_dir.mkdir(parents=True, exist_ok=True)
         path = chart_dir / f"{reply.card.canonical_id}.png"

@@ -114,6 +114,12 @@ def bind(tree: app_commands.CommandTree, services: Services) -> Binder:
     async def price(interaction: discord.Interaction, card: str) -> None:
         await binder.run(interaction, "price", card=card)
 
+    @tree.command(name="card", description=COMMANDS["card"].help)
+    @app_commands.describe(card="a card name, set + number (sv3pt5 199) or id (OP05-119)")
+    @app_commands.autocomplete(card=cards)
+    async def card_(interaction: discord.Interaction, card: str) -> None:
+        await binder.run(interaction, "card", card=card)
+
     @tree.command(name="chart", description=COMMANDS["chart"].help)
     @app_commands.describe(card="the card", period="how far back", source="only this source")
     @app_commands.autocomplete(card=cards)

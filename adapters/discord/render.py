@@ -73,6 +73,12 @@ def card_embed(reply: CardReply) -> discord.Embed:
                         value=f"**{line.market or '–'}**\nlow {line.low or '–'} · high {line.high or '–'}", inline=True)
     if not reply.lines:
         embed.add_field(name="No prices yet", value="Collection has not seen this card.", inline=False)
+    if reply.stats:
+        change = " · ".join(f"{k} {v}" for k, v in reply.stats["change"].items())
+        text = f"{change}\nATH {reply.stats['ath']} · ATL {reply.stats['atl']} · trend {reply.stats['trend']}"
+        if reply.stats.get("thin market"):
+            text += f"\nthin market: {reply.stats['thin market']}"
+        embed.add_field(name=f"History · {reply.stats['series']}"[:256], value=text[:1024], inline=False)
     newest = max((l.as_of for l in reply.lines), default=None)
     footer = [f"{card.canonical_id}"]
     if newest:

@@ -1,0 +1,205 @@
+"""Telegram through python-telegram-bot's real Application, offline: updates in via getUpdates (and one
+via the webhook), Bot API calls out to a fake, asserted as what the user sees."""
+from __future__ import annotations
+
+import socket
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from adapters.commands import COMMANDS
+from adapters.telegram.bot import bound_names, build_application, start_telegram, stop_telegram
+from adapters.telegram.notify import TelegramNotifier
+from bot.app import build_app
+from bot.cli import services_of
+from bot.config import Settings
+from core.ingest import IngestUnit, Observation
+from core.mapping import Match, PrintingKey
+from core.models import Finish
+from core.prices import Quote
+from core.sources.files import FolderTransport
+from tests.adapters.telegram_fake import TOKEN, BotAPI, FakeRequest, HttpBotAPI, callback, command, inline
+from tests.conftest import SAMPLE_DIR
+
+
+@pytest.fixture
+async def core_app(tmp_path):
+    settings = Settings.model_validate({
+        "database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'tg.db'}"},
+        "sources": {"tcgcsv": {"enabled": True, "base_url": "http://tcgcsv.test"}},
+    })
+    async with build_app(settings, transport=FolderTransport(SAMPLE_DIR / "tcgcsv")) as app:
+        await app.catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
+        await app.collector.collect("tcgcsv")
+        yield app
+
+
+@pytest.fixture
+async def tg(core_app):
+    api = BotAPI()
+    application = build_application(services_of(core_app), TOKEN, request=FakeRequest(api))
+    await start_telegram(application)
+    try:
+        yield {"api": api, "application": application, "app": core_app}
+    finally:
+        await stop_telegram(application)
+
+
+async def say(tg, update: dict, method: str = "sendMessage") -> str:
+    before = len(tg["api"].sent(method))
+    tg["api"].push(update)
+    calls = await tg["api"].wait_for(method, before + 1)
+    return calls[-1]
+
+
+async def test_menu_is_set_and_every_catalog_command_is_bound(tg):
+    [menu] = tg["api"].sent("setMyCommands")
+    names = {c["command"] for c in menu.params["commands"]}
+    assert {"start", "price", "card", "chart", "alert", "feed", "watchlist", "link", "help"} <= names
+    assert bound_names(tg["application"]) == set(COMMANDS)
+
+
+async def test_price_replies_in_html_with_currency_and_age(tg):
+    call = await say(tg, command("/price sv8 238"))
+    text = call.params["text"]
+    assert call.params["parse_mode"] == "HTML"
+    assert "<b>Pikachu ex</b> · Surging Sparks · 238" in text and "<b>289.99 USD</b>" in text
+    assert "2026-11-20" in text and "<code>sv8-238</code>" in text
+
+
+async def test_missing_argument_is_asked_for_then_answered(tg):
+    question = await say(tg, command("/price"))
+    assert "Which card?" in question.params["text"] and question.params["reply_markup"]["force_reply"]
+    answer = await say(tg, command("pikachu 238/191", reply_to={"message_id": 5, "date": 1, "chat": {"id": 42, "type": "private"}}))
+    assert "Pikachu ex" in answer.params["text"]
+
+
+async def test_ambiguous_card_gets_a_signed_keyboard_only_the_asker_can_use(tg):
+    call = await say(tg, command("/price charizard ex 151"))
+    buttons = [row[0] for row in call.params["reply_markup"]["inline_keyboard"]]
+    assert [b["callback_data"].split("|")[3] for b in buttons] == ["sv3pt5-6", "sv3pt5-183", "sv3pt5-199"]
+    chosen = buttons[2]["callback_data"]
+    refused = await say(tg, callback(chosen, uid=99), "answerCallbackQuery")
+    assert "Only the person" in refused.params["text"]
+    forged = chosen.replace("sv3pt5-199", "sv3pt5-6")
+    rejected = await say(tg, callback(forged), "answerCallbackQuery")
+    assert "not valid" in rejected.params["text"]
+    edited = await say(tg, callback(chosen), "editMessageText")
+    assert "<b>Charizard ex</b> · 151 · 199" in edited.params["text"]
+
+
+async def test_chart_is_sent_as_a_photo_with_the_png(tg):
+    call = await say(tg, command("/chart sv3pt5 199 1y"), "sendPhoto")
+    png = next(iter(call.files.values()))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) < 200_000
+    assert "sv3pt5-199" in call.params["caption"]
+
+
+async def test_inline_mode_lists_cards_with_thumbnails_and_prices(tg):
+    call = await say(tg, inline("pikachu ex surging"), "answerInlineQuery")
+    results = call.params["results"]
+    assert results and results[0]["thumbnail_url"].startswith("https://images.pokemontcg.io/sv8/")
+    assert any("289.99 USD" in r["input_message_content"]["message_text"] for r in results)
+
+
+async def test_alert_list_buttons_pause_only_your_own(tg):
+    await say(tg, command("/alert add sv8 238 below 250"))
+    listing = await say(tg, command("/alert list"))
+    [pause, remove] = listing.params["reply_markup"]["inline_keyboard"][0]
+    assert pause["text"] == "Pause #1"
+    stranger = await say(tg, callback(pause["callback_data"], uid=7), "answerCallbackQuery")
+    assert "Only the person" in stranger.params["text"]
+    done = await say(tg, callback(pause["callback_data"]), "answerCallbackQuery")
+    assert done.params["text"] == "Alert #1 paused."
+
+
+async def test_feeds_need_chat_admins(tg):
+    tg["api"].admins.add(1)
+    refused = await say(tg, command("/feed add pokemon 15", uid=2, group=True))
+    assert "Only chat administrators" in refused.params["text"]
+    made = await say(tg, command("/feed add pokemon 15", uid=1, group=True))
+    assert "Feed #1 posts here" in made.params["text"]
+    assert [c.params["user_id"] for c in tg["api"].sent("getChatMember")] == [2, 1]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("/price <b>x</b><script>", "⚠️ No card matches “&lt;b&gt;x&lt;/b&gt;&lt;script&gt;”"),
+    ("/alert add sv8 238 below -5", "more than zero"),
+    ("/alert remove 999", "No alert #999 of yours"),
+    ("/teleport now", "Unknown command"),
+    ("/price " + "x" * 5000, "too long"),
+])
+async def test_hostile_or_bad_input_is_answered_safely(tg, text, expected):
+    call = await say(tg, command(text))
+    assert expected in call.params["text"] and len(call.params["text"]) <= 4096
+
+
+async def _rule_and_drop(tg, uid: int) -> None:
+    await say(tg, command("/alert add sv8 238 below 250", uid=uid))
+    ts = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    quote = Quote("tcgcsv", ts, "USD", market=Decimal("240.00"))
+    key = PrintingKey("sv8-238", Finish.HOLOFOIL)
+    await tg["app"].store.ingest(IngestUnit("tcgcsv", "drop", ts, [Observation("591238", "Holofoil", "Pikachu ex", "g",
+                                                                               Match(key, 1, "t"), quote)]))
+
+
+async def test_alert_arrives_once_in_the_private_chat(tg):
+    await _rule_and_drop(tg, 42)
+    deliverer = tg["app"].deliverer
+    deliverer.notifiers["telegram"] = TelegramNotifier(tg["application"].bot)
+    assert (await deliverer.drain()).sent == 1
+    alert = tg["api"].sent("sendMessage")[-1]
+    assert alert.params["chat_id"] == 42 and "🔔 <b>Pikachu ex</b> is at or below 250.00 USD" in alert.params["text"]
+    assert "289.99 USD → <b>240.00 USD</b>" in alert.params["text"]
+    assert (await deliverer.drain()).sent == 0
+
+
+async def test_a_user_who_blocked_the_bot_gets_the_rule_paused(tg):
+    await _rule_and_drop(tg, 43)
+    tg["api"].blocked.add(43)
+    deliverer = tg["app"].deliverer
+    deliverer.notifiers["telegram"] = TelegramNotifier(tg["application"].bot)
+    report = await deliverer.drain()
+    assert report.failed == 1 and "blocked" in report.paused[0]
+
+
+async def test_through_a_loopback_bot_api_server_with_real_http(core_app):
+    api = BotAPI()
+    server = HttpBotAPI(api)
+    base_url = await server.start()
+    application = build_application(services_of(core_app), TOKEN, base_url=base_url)  # PTB's own HTTPXRequest
+    await start_telegram(application)
+    try:
+        api.push(command("/chart pikachu 238/191 3m"))
+        [photo] = await api.wait_for("sendPhoto")
+        assert photo.files["photo"][:8] == b"\x89PNG\r\n\x1a\n"  # multipart upload, decoded by the server
+        assert "sv8-238" in photo.params["caption"]
+    finally:
+        await stop_telegram(application)
+        await server.stop()
+
+
+async def test_webhook_mode_checks_the_secret_token(core_app):
+    api = BotAPI()
+    application = build_application(services_of(core_app), TOKEN, request=FakeRequest(api))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    await start_telegram(application, webhook={"listen": "127.0.0.1", "port": port, "url_path": "tg",
+                                               "secret_token": "s3cret", "webhook_url": "https://bot.example.test/tg"})
+    try:
+        update = command("/price sv8 238") | {"update_id": 500}
+        async with httpx.AsyncClient() as client:
+            forged = await client.post(f"http://127.0.0.1:{port}/tg", json=update,
+                                       headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
+            assert forged.status_code == 403
+            ok = await client.post(f"http://127.0.0.1:{port}/tg", json=update,
+                                   headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
+            assert ok.status_code == 200
+        [reply] = await api.wait_for("sendMessage")
+        assert "Pikachu ex" in reply.params["text"]
+        assert api.sent("setWebhook")[0].params["secret_token"] == "s3cret"
+    finally:
+        await stop_telegram(application)
