@@ -12,6 +12,7 @@ from bot import cli_history, cli_prices, output
 from bot.app import build_app
 from bot.config import ConfigError, Secrets, Settings, load_settings
 from bot.logs import configure_logging
+from bot.service import services_of
 from core.models import Game
 from core.search import NotFound, SearchFilters
 
@@ -50,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--charts", default="demo-out", help="where /chart writes PNGs")
     chat.set_defaults(handler=cmd_chat, json=False)
 
-    run = commands.add_parser("run", help="run the service: migrate, then collect on schedule until stopped")
+    run = commands.add_parser("run", help="run the service until SIGINT/SIGTERM (all roles by default)")
+    run.add_argument("--role", help="comma-separated: collector,evaluator,deliverer,discord,telegram")
     _json_flag(run).set_defaults(handler=cmd_run)
 
     demo = commands.add_parser("demo", help="offline demo: import, 90 days of collection, alerts, charts")
@@ -124,10 +126,6 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if isinstance(result.outcome, NotFound) else 0
 
 
-def services_of(app) -> "Services":  # noqa: ANN001, F821 - bot.app.App
-    from adapters.commands import Services
-
-    return Services(app.catalog, app.prices, app.history, app.alerts)
 
 
 async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -159,65 +157,14 @@ async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Until SIGINT/SIGTERM: the scheduler runs every enabled source; the current unit's transaction
-    finishes or rolls back as a whole, so a stop never leaves half a snapshot."""
-    import signal
-
-    from bot.scheduler import build_scheduler
+    """Until SIGINT/SIGTERM; the current ingest unit commits or rolls back as a whole, never half."""
+    from bot.service import install_signal_handlers, run_service
 
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    secrets = Secrets()
-    async with build_app(settings, migrate_now=True, secrets=secrets) as app:
-        adapters = await start_chat_adapters(app, secrets)
-        scheduler = build_scheduler(settings, app.collector, engine=app.engine, deliverer=app.deliverer)
-        scheduler.start()
-        print(f"running: {', '.join(j.name for j in scheduler.get_jobs()) or 'no sources enabled'}; Ctrl-C stops",
-              flush=True)
-        await stop.wait()
-        scheduler.shutdown(wait=False)
-        for close in adapters:
-            await close()
-    print("stopped")
+    install_signal_handlers(stop)
+    roles = [r.strip() for r in args.role.split(",")] if args.role else None
+    await run_service(settings, roles, stop)
     return 0
-
-
-async def start_chat_adapters(app, secrets: Secrets) -> list:  # noqa: ANN001 - bot.app.App
-    """Start each chat platform whose token is configured; returns their close functions."""
-    closers = []
-    if secrets.discord_token:
-        from adapters.discord.client import DiscordNotifier, make_client
-
-        cfg = app.settings.discord
-        client = make_client(services_of(app), sync_guild_id=cfg.sync_guild_id, sharded=cfg.sharded,
-                             shard_count=cfg.shard_count)
-        app.deliverer.notifiers["discord"] = DiscordNotifier(client)
-        task = asyncio.create_task(client.start(secrets.discord_token.get_secret_value()))
-
-        async def close_discord() -> None:
-            await client.close()
-            task.cancel()
-
-        closers.append(close_discord)
-    if secrets.telegram_token:
-        from adapters.telegram.bot import build_application, start_telegram, stop_telegram
-        from adapters.telegram.notify import TelegramNotifier
-
-        cfg = app.settings.telegram
-        application = build_application(services_of(app), secrets.telegram_token.get_secret_value(),
-                                        base_url=cfg.api_base_url)
-        webhook = None
-        if cfg.mode == "webhook":
-            if not (cfg.webhook_url and secrets.telegram_webhook_secret):
-                raise ValueError("telegram webhook mode needs [telegram] webhook_url and TCGTRACKER_TELEGRAM_WEBHOOK_SECRET")
-            webhook = {"listen": cfg.webhook_listen, "port": cfg.webhook_port, "url_path": cfg.webhook_path,
-                       "webhook_url": cfg.webhook_url, "secret_token": secrets.telegram_webhook_secret.get_secret_value()}
-        await start_telegram(application, webhook=webhook)
-        app.deliverer.notifiers["telegram"] = TelegramNotifier(application.bot)
-        closers.append(lambda: stop_telegram(application))
-    return closers
 
 
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:

@@ -76,6 +76,7 @@ class AlertsSettings(_Section):
     confirm_snapshots: int = Field(1, ge=1, le=5)
     link_code_minutes: int = Field(10, ge=1, le=60)
     max_snapshot_age_hours: int = Field(72, ge=1)
+    evaluate_interval_seconds: int = Field(300, ge=5)
 
 
 class DeliverySettings(_Section):

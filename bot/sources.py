@@ -1,6 +1,7 @@
 """Build the enabled price sources from settings (composition root for collection)."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 import httpx
@@ -42,9 +43,10 @@ class TcgplayerLikeRunner:
     store: SqlPriceStore
     cfg: SourceSettings
 
-    async def run(self, index: CatalogIndex, force: bool) -> CollectReport:
+    async def run(self, index: CatalogIndex, force: bool, stop: asyncio.Event | None = None) -> CollectReport:
         games = [Game(g) for g in self.cfg.games]
-        return await collect_tcgplayer_like(self.source, self.store, index, games, overrides_of(self.cfg), force=force)
+        return await collect_tcgplayer_like(self.source, self.store, index, games, overrides_of(self.cfg), force=force,
+                                            stop=stop)
 
     async def breaker_state(self) -> str:
         return await self.http.breaker_state()
@@ -58,11 +60,13 @@ class PokemontcgRunner:
     store: SqlPriceStore
     cfg: SourceSettings
 
-    async def run(self, index: CatalogIndex, force: bool) -> CollectReport:
+    async def run(self, index: CatalogIndex, force: bool, stop: asyncio.Event | None = None) -> CollectReport:
         report = CollectReport(self.name)
         sets = self.cfg.sets or [s.code for s in index.list_sets(Game.POKEMON)]
         now = utcnow()
         for set_code in sets:
+            if stop is not None and stop.is_set():
+                break
             page_no = 0
             async for page in self.source.set_cards(set_code):
                 page_no += 1
@@ -84,12 +88,14 @@ class EbayRunner:
     store: SqlPriceStore
     targets: Callable[[], Awaitable[list[PrintingKey]]]
 
-    async def run(self, index: CatalogIndex, force: bool) -> CollectReport:
+    async def run(self, index: CatalogIndex, force: bool, stop: asyncio.Event | None = None) -> CollectReport:
         """One search per watched printing; asking-price points stamped with the hour."""
         report = CollectReport(self.name)
         ts = utcnow().replace(minute=0, second=0, microsecond=0)
         report.snapshot = ts
         for key in await self.targets():
+            if stop is not None and stop.is_set():
+                break
             card = index.get(key.card_id)
             if card is None:
                 continue

@@ -78,13 +78,18 @@ def build_unit(
 async def collect_tcgplayer_like(
     source: TcgplayerLike, store: PriceStore, index: CatalogIndex, games: list[Game],
     group_overrides: dict[int, str] | None = None, only_groups: set[int] | None = None, force: bool = False,
+    stop: asyncio.Event | None = None,
 ) -> CollectReport:
-    """One snapshot: every group of every game is its own transaction, so a failure loses one group at most."""
+    """One snapshot: every group of every game is its own transaction, so a failure (or a stop) loses
+    one group at most; the ledger lets the next run pick up where this one stopped."""
     report = CollectReport(source.name)
     ts = await source.snapshot_time()
     report.snapshot = ts
     for game in games:
         for group in await source.groups(game):
+            if stop is not None and stop.is_set():
+                report.errors.append("stopped before the snapshot was complete; the next run resumes it")
+                return report
             if only_groups and group.group_id not in only_groups:
                 continue
             set_codes = match_group(group, index, game, group_overrides)
@@ -149,7 +154,7 @@ def csv_dump_unit(
 class SourceRunner(Protocol):
     name: str
 
-    async def run(self, index: CatalogIndex, force: bool) -> CollectReport: ...
+    async def run(self, index: CatalogIndex, force: bool, stop: asyncio.Event | None = None) -> CollectReport: ...
 
     async def breaker_state(self) -> str: ...
 
@@ -168,6 +173,20 @@ class CollectService:
         self._health = health
         self.runners = runners
         self._locks = {name: asyncio.Lock() for name in runners}
+        self.stopping = asyncio.Event()  # set on shutdown: runs end after their current unit
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """After `stopping` is set: wait for running collections to finish their current unit."""
+        async def idle() -> None:
+            for lock in self._locks.values():
+                async with lock:
+                    pass
+
+        try:
+            await asyncio.wait_for(idle(), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
 
     async def collect(self, name: str, *, force: bool = False) -> CollectReport:
         if name not in self.runners:
@@ -184,7 +203,7 @@ class CollectService:
     async def _run(self, runner: SourceRunner, force: bool) -> CollectReport:
         index = await self._index()
         try:
-            report = await runner.run(index, force)
+            report = await runner.run(index, force, self.stopping)
         except SourceError as err:
             log.warning("collection from %s failed: %s", runner.name, err)
             await self._health.record_run(runner.name, False, str(err), await runner.breaker_state())

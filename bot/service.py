@@ -1,0 +1,136 @@
+"""`tcgtracker run`: one process with the roles it is given; several processes share one database.
+
+Roles: collector (scheduled collection + maintenance), evaluator (periodic full alert evaluation, a
+safety net beside the per-ingest one), deliverer (outbox), discord, telegram. Default: every role whose
+prerequisites are there (chat roles need their token)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from datetime import timedelta
+
+from bot.app import App, build_app
+from bot.config import Secrets, Settings
+from bot.scheduler import build_scheduler
+from core.models import utcnow
+from storage.alert_eval import evaluate
+
+log = logging.getLogger(__name__)
+ROLES = ("collector", "evaluator", "deliverer", "discord", "telegram")
+STOP_GRACE_S = 30.0
+
+
+def choose_roles(requested: list[str] | None, secrets: Secrets) -> list[str]:
+    if requested:
+        unknown = set(requested) - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown role(s) {', '.join(sorted(unknown))}; use {', '.join(ROLES)}")
+        for role, token in (("discord", secrets.discord_token), ("telegram", secrets.telegram_token)):
+            if role in requested and token is None:
+                raise ValueError(f"the {role} role needs TCGTRACKER_{role.upper()}_TOKEN in the environment")
+        return list(dict.fromkeys(requested))
+    roles = ["collector", "evaluator", "deliverer"]
+    roles += [r for r, token in (("discord", secrets.discord_token), ("telegram", secrets.telegram_token)) if token]
+    return roles
+
+
+async def evaluate_job(app: App) -> None:
+    """Every active rule against the newest prices (catches rules created after the last ingest)."""
+    async with app.engine.begin() as conn:
+        counts = await evaluate(conn, None, utcnow())
+    if counts.fired:
+        log.info("evaluator: %d alerts fired", counts.fired)
+
+
+async def run_service(settings: Settings, roles: list[str] | None, stop: asyncio.Event,
+                      ready: asyncio.Event | None = None) -> list[str]:
+    started = time.perf_counter()
+    secrets = Secrets()
+    chosen = choose_roles(roles, secrets)
+    async with build_app(settings, migrate_now=True, secrets=secrets,
+                         sources=None if "collector" in chosen else set()) as app:
+        closers = await start_chat_adapters(app, secrets, [r for r in chosen if r in ("discord", "telegram")])
+        scheduler = build_scheduler(
+            settings, app.collector if "collector" in chosen else _no_collection(app),
+            engine=app.engine if "collector" in chosen else None,
+            deliverer=app.deliverer if "deliverer" in chosen else None)
+        if "evaluator" in chosen:
+            scheduler.add_job(evaluate_job, "interval", seconds=settings.alerts.evaluate_interval_seconds, args=[app],
+                              id="evaluate", name="evaluate alerts", next_run_time=utcnow() + timedelta(seconds=2))
+        scheduler.start()
+        log.info("ready in %.2f s: roles %s; jobs %s", time.perf_counter() - started, ", ".join(chosen),
+                 ", ".join(j.name for j in scheduler.get_jobs()) or "none")
+        print(f"ready: roles {', '.join(chosen)}", flush=True)
+        if ready is not None:
+            ready.set()
+        await stop.wait()
+        await shutdown(app, scheduler, closers)
+    return chosen
+
+
+def services_of(app: App):  # noqa: ANN201 - adapters.commands.Services
+    from adapters.commands import Services
+
+    return Services(app.catalog, app.prices, app.history, app.alerts)
+
+
+async def start_chat_adapters(app: App, secrets: Secrets, roles: list[str]) -> list:
+    """Start the chat platforms among `roles`; returns their close functions."""
+    closers = []
+    if "discord" in roles and secrets.discord_token:
+        from adapters.discord.client import DiscordNotifier, make_client
+
+        cfg = app.settings.discord
+        client = make_client(services_of(app), sync_guild_id=cfg.sync_guild_id, sharded=cfg.sharded,
+                             shard_count=cfg.shard_count)
+        app.deliverer.notifiers["discord"] = DiscordNotifier(client)
+        task = asyncio.create_task(client.start(secrets.discord_token.get_secret_value()))
+
+        async def close_discord() -> None:
+            await client.close()
+            task.cancel()
+
+        closers.append(close_discord)
+    if "telegram" in roles and secrets.telegram_token:
+        from adapters.telegram.bot import build_application, start_telegram, stop_telegram
+        from adapters.telegram.notify import TelegramNotifier
+
+        cfg = app.settings.telegram
+        application = build_application(services_of(app), secrets.telegram_token.get_secret_value(),
+                                        base_url=cfg.api_base_url)
+        webhook = None
+        if cfg.mode == "webhook":
+            if not (cfg.webhook_url and secrets.telegram_webhook_secret):
+                raise ValueError("telegram webhook mode needs [telegram] webhook_url and TCGTRACKER_TELEGRAM_WEBHOOK_SECRET")
+            webhook = {"listen": cfg.webhook_listen, "port": cfg.webhook_port, "url_path": cfg.webhook_path,
+                       "webhook_url": cfg.webhook_url, "secret_token": secrets.telegram_webhook_secret.get_secret_value()}
+        await start_telegram(application, webhook=webhook)
+        app.deliverer.notifiers["telegram"] = TelegramNotifier(application.bot)
+        closers.append(lambda: stop_telegram(application))
+    return closers
+
+
+def _no_collection(app: App):  # noqa: ANN202
+    from core.collect import CollectService
+
+    return CollectService(app.catalog.index, app.queries, {})
+
+
+async def shutdown(app: App, scheduler, closers) -> None:  # noqa: ANN001
+    """Stop taking new work, let the current ingest unit commit, close the chat adapters."""
+    scheduler.pause()
+    app.collector.stopping.set()
+    if not await app.collector.wait_idle(STOP_GRACE_S):
+        log.warning("a collection did not finish its unit within %.0f s; it rolls back", STOP_GRACE_S)
+    scheduler.shutdown(wait=False)
+    for close in closers:
+        await close()
+    print("stopped", flush=True)
+
+
+def install_signal_handlers(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
