@@ -6,11 +6,22 @@ hand the whole argument string to `parse`, typed platforms (Discord) pass option
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Awaitable, Callable
 
-from adapters.replies import CardReply, ChartReply, ChoiceReply, ErrorReply, ListReply, PriceLine, Reply, TextReply
+from adapters.replies import (
+    CardReply,
+    ChartReply,
+    ChoiceReply,
+    ErrorReply,
+    FileReply,
+    ListReply,
+    PriceLine,
+    Reply,
+    TextReply,
+)
 from core.alert_service import AlertService, Caller, FeedSpec, PermissionDenied
 from core.alerts import RuleError
 from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, HistoryService
@@ -335,6 +346,20 @@ async def _feed_remove(services: Services, call: Invocation) -> Reply:
     return TextReply(text=f"Feed #{raw} removed.")
 
 
+async def _export(services: Services, call: Invocation) -> Reply:
+    data = await services.alerts.export(call.caller)
+    return FileReply(filename="tcgtracker-export.json", data=data,
+                     caption="Everything we keep about you: accounts, watchlist, alerts and their history.")
+
+
+async def _forget(services: Services, call: Invocation) -> Reply:
+    if (call.args.get("confirm") or "").lower() != "confirm":
+        return TextReply(text="This deletes your linked accounts, watchlist, alerts and their history for good. "
+                              "Send /forget confirm to go ahead.", ephemeral=True)
+    await services.alerts.forget(call.caller)
+    return TextReply(text="Done: everything we kept about you is deleted.", ephemeral=True)
+
+
 async def _help(services: Services, call: Invocation) -> Reply:
     return ListReply(title="Commands", rows=tuple(f"/{c.name} — {c.help}" for c in CATALOG), ephemeral=True)
 
@@ -367,14 +392,24 @@ CATALOG: tuple[Command, ...] = (
     Command("feed list", "the price feeds of this channel", (), _feed_list),
     Command("feed remove", "stop a price feed (admins)", (Param("id", "the feed number", "int"),), _feed_remove,
             admin_only=True),
+    Command("export", "download everything we keep about you (JSON)", (), _export),
+    Command("forget", "delete everything we keep about you", (Param("confirm", "type confirm", "choice", False,
+                                                                     ("confirm",)),), _forget),
     Command("help", "what I can do", (), _help),
 )
 COMMANDS = {c.name: c for c in CATALOG}
 
 
+COMMAND_OBSERVERS: list[Callable[[str, float, bool], None]] = []  # (command, seconds, ok): metrics
+
+
 async def dispatch(services: Services, command: Command, call: Invocation) -> Reply:
     """Run a command; any refusal becomes a friendly ErrorReply, never a traceback."""
+    started = time.perf_counter()
     try:
-        return await command.run(services, call)
+        reply = await command.run(services, call)
     except (RuleError, HistoryError, PermissionDenied, LookupError, ValueError) as err:
-        return ErrorReply(message=str(err).strip("'\""))
+        reply = ErrorReply(message=str(err).strip("'\""))
+    for observe in COMMAND_OBSERVERS:
+        observe(command.name, time.perf_counter() - started, not isinstance(reply, ErrorReply))
+    return reply

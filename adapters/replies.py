@@ -66,3 +66,13 @@ class ListReply(Reply):
     title: str = ""
     rows: tuple[str, ...] = ()
     empty: str = "Nothing here yet."
+
+
+@dataclass(frozen=True)
+class FileReply(Reply):
+    """A file for the asker (an export); platforms attach it, the console writes it."""
+
+    filename: str = ""
+    data: bytes = b""
+    caption: str = ""
+    ephemeral: bool = True

@@ -21,7 +21,7 @@ from core.history_service import HistoryService
 from core.price_service import PriceService
 from core.services import CatalogService
 from storage import migrate
-from storage.accounts_repo import SqlAccounts
+from storage.accounts_repo import SqlAccounts, SqlPrivacy
 from storage.catalog_repo import SqlCatalogRepository
 from storage.db import create_engine
 from storage.history_repo import SqlHistoryQueries
@@ -88,7 +88,8 @@ async def build_app(
                                 targets=queries.watched_printings)
         collector = CollectService(catalog.index, queries, runners)
         rules = SqlRules(engine, store)
-        alerts = AlertService(SqlAccounts(engine, store), rules, queries, alert_settings(settings), clock=clock)
+        alerts = AlertService(SqlAccounts(engine, store), rules, queries, alert_settings(settings), clock=clock,
+                              privacy=SqlPrivacy(engine))
         deliverer = Deliverer(SqlOutbox(engine), rules, notifiers or {"console": ConsoleNotifier(clock=clock)},
                               delivery_policy(settings), clock=clock)
         yield App(settings, engine, catalog, store, queries, PriceService(queries, clock), collector, http,

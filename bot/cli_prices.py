@@ -63,8 +63,12 @@ def add_commands(commands: argparse._SubParsersAction, json_flag) -> None:  # no
     title.add_argument("--file", type=Path, help="one title a line; prints JSON lines")
     json_flag(title).set_defaults(handler=cmd_parse_title)
 
-    status = commands.add_parser("status", help="source health and last snapshots")
+    status = commands.add_parser("status", help="source health, last snapshots, outbox depth")
     json_flag(status).set_defaults(handler=cmd_status)
+
+    backup = commands.add_parser("backup", help="consistent copy of the SQLite database (pg_dump hint on PostgreSQL)")
+    backup.add_argument("path", type=Path)
+    json_flag(backup).set_defaults(handler=cmd_backup)
 
 
 def _day(raw: str | None) -> datetime | None:
@@ -161,9 +165,30 @@ async def cmd_mapping_set(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.outbox_repo import SqlOutbox
+
     async with build_app(settings) as app:
         health = await app.queries.source_health()
-    output.emit(args.json, [output.slots_dict(h) for h in health], output.health_text(health))
+        depth, oldest = await SqlOutbox(app.engine).depth(utcnow())
+    data = {"sources": [output.slots_dict(h) for h in health], "outbox": {"waiting": depth, "oldest_seconds": oldest}}
+    text = output.health_text(health) + f"\noutbox: {depth} waiting" + (f", oldest {oldest:.0f} s" if oldest else "")
+    output.emit(args.json, data, text)
+    return 0
+
+
+async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.backup import backup_sqlite, pg_dump_hint, sqlite_path
+
+    source = sqlite_path(settings.database.url)
+    if source is None:
+        print(pg_dump_hint(settings.database.url, args.path), file=sys.stderr)
+        return 2
+    if not source.exists():
+        print(f"error: no database at {source}", file=sys.stderr)
+        return 2
+    report = backup_sqlite(source, args.path)
+    output.emit(args.json, report, f"Backed up {report['cards']:,} cards and {report['price_points']:,} price points "
+                                   f"to {report['path']} ({report['bytes']:,} bytes, integrity ok).")
     return 0
 
 

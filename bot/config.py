@@ -108,6 +108,14 @@ class TelegramSettings(_Section):
     webhook_url: str | None = None  # the public https URL Telegram posts to (required for webhook mode)
 
 
+class MetricsSettings(_Section):
+    """Prometheus /metrics and /healthz of `tcgtracker run`."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(9108, ge=0, le=65535)
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -128,6 +136,7 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = DeliverySettings()
     discord: DiscordSettings = DiscordSettings()
     telegram: TelegramSettings = TelegramSettings()
+    metrics: MetricsSettings = MetricsSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @classmethod

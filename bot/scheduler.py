@@ -8,6 +8,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import metrics
 from bot.config import Settings
 from core.collect import CollectService
 from core.delivery import Deliverer
@@ -20,6 +21,10 @@ FIRST_RUN_DELAY = timedelta(seconds=5)
 async def collect_job(collector: CollectService, source: str) -> None:
     """One scheduled collection; failures are logged and recorded as source health, never raised."""
     report = await collector.collect(source)
+    metrics.observe_collect(source, report)
+    runner = collector.runners.get(source)
+    if runner is not None:
+        metrics.CIRCUIT_OPEN.labels(source).set(1 if await runner.breaker_state() == "opened" else 0)
     counts = report.counts
     if report.errors:
         log.warning("collect %s: %s", source, "; ".join(report.errors[:3]))
@@ -38,6 +43,8 @@ async def maintenance_job(engine: AsyncEngine, settings: Settings) -> None:
 async def deliver_job(deliverer: Deliverer) -> None:
     """Drain the outbox; a platform failure is recorded per message, never raised here."""
     report = await deliverer.drain()
+    for outcome in ("sent", "retried", "failed"):
+        metrics.DELIVERIES.labels(outcome).inc(getattr(report, outcome))
     if report.sent or report.failed or report.retried:
         log.info("delivery: %d sent, %d retried, %d failed", report.sent, report.retried, report.failed)
 

@@ -60,6 +60,13 @@ async def run_service(settings: Settings, roles: list[str] | None, stop: asyncio
             scheduler.add_job(evaluate_job, "interval", seconds=settings.alerts.evaluate_interval_seconds, args=[app],
                               id="evaluate", name="evaluate alerts", next_run_time=utcnow() + timedelta(seconds=2))
         scheduler.start()
+        http = None
+        if settings.metrics.enabled:
+            from adapters.commands import COMMAND_OBSERVERS
+            from bot import metrics
+
+            COMMAND_OBSERVERS.append(metrics.observe_command)
+            http = await metrics.start_http(app, settings.metrics.host, settings.metrics.port, chosen)
         log.info("ready in %.2f s: roles %s; jobs %s", time.perf_counter() - started, ", ".join(chosen),
                  ", ".join(j.name for j in scheduler.get_jobs()) or "none")
         print(f"ready: roles {', '.join(chosen)}", flush=True)
@@ -67,6 +74,8 @@ async def run_service(settings: Settings, roles: list[str] | None, stop: asyncio
             ready.set()
         await stop.wait()
         await shutdown(app, scheduler, closers)
+        if http is not None:
+            await http.cleanup()
     return chosen
 
 

@@ -77,6 +77,11 @@ class AccountsPort(Protocol):
     async def watchlist(self, user_id: int) -> list[Any]: ...
 
 
+class PrivacyPort(Protocol):
+    async def export(self, user_id: int) -> dict: ...
+    async def forget(self, user_id: int) -> None: ...
+
+
 class RulesPort(Protocol):
     async def create(self, user_id: int, key: PrintingKey, condition: int, source: str | None, spec: RuleSpec,
                      target: tuple[str, str], limit: int) -> int: ...
@@ -117,8 +122,10 @@ def parse_condition(raw: str | None) -> int:
 
 class AlertService:
     def __init__(self, accounts: AccountsPort, rules: RulesPort, prices: PricesPort,
-                 settings: AlertSettings = AlertSettings(), clock: Callable[[], datetime] = utcnow) -> None:
+                 settings: AlertSettings = AlertSettings(), clock: Callable[[], datetime] = utcnow,
+                 privacy: PrivacyPort | None = None) -> None:
         self._accounts = accounts
+        self._privacy = privacy
         self._rules = rules
         self._prices = prices
         self.settings = settings
@@ -210,3 +217,17 @@ class AlertService:
     async def remove_feed(self, caller: Caller, feed_id: int) -> None:
         self._require_admin(caller)
         await self._rules.remove_feed(caller.platform, [caller.channel_id], feed_id)
+
+
+    # ------------------------------------------------------------ privacy
+
+    async def export(self, caller: Caller) -> bytes:
+        """Everything we keep about the caller, as JSON."""
+        import json
+
+        data = await self._privacy.export(await self.user(caller))
+        data["exported_at"] = self._clock().isoformat()
+        return json.dumps(data, default=str, indent=2, ensure_ascii=False).encode()
+
+    async def forget(self, caller: Caller) -> None:
+        await self._privacy.forget(await self.user(caller))

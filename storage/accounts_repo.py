@@ -149,3 +149,48 @@ class SqlAccounts:
                 .select_from(watchlist_items.join(printings, p.id == w.printing_id).join(cards, c.id == p.card_id))
                 .where(w.user_id == user_id).order_by(w.created_at, w.id))
             return [WatchItem(r[0], r[1], Finish(r[2]), r[3], r[4], r[5]) for r in rows]
+
+
+async def _rows(conn, query) -> list[dict]:  # noqa: ANN001
+    return [dict(r._mapping) for r in await conn.execute(query)]
+
+
+class SqlPrivacy:
+    """A person's data out (export) and gone (forget)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def export(self, user_id: int) -> dict:
+        from storage.tables import alert_rules, notification_log
+
+        r, n = alert_rules.c, notification_log.c
+        async with self._engine.connect() as conn:
+            person = (await _rows(conn, select(users).where(users.c.id == user_id)))
+            identities = await _rows(conn, select(user_identities.c.platform, user_identities.c.platform_user_id,
+                                                  user_identities.c.username, user_identities.c.created_at)
+                                     .where(user_identities.c.user_id == user_id))
+            watchlist = [vars(w) | {"finish": w.finish.value} for w in await self.watch_items(conn, user_id)]
+            rules = await _rows(conn, select(alert_rules).where(r.user_id == user_id))
+            rule_ids = [x["id"] for x in rules]
+            history = await _rows(conn, select(n.rule_id, n.status, n.detail, n.platform, n.created_at)
+                                  .where(n.rule_id.in_(rule_ids))) if rule_ids else []
+            feeds = await _rows(conn, select(channel_subscriptions).where(channel_subscriptions.c.created_by == user_id))
+        return {"person": person[0] if person else None, "identities": identities, "watchlist": watchlist,
+                "alert_rules": rules, "alert_history": history, "feeds_created": feeds}
+
+    async def watch_items(self, conn, user_id: int) -> list[WatchItem]:  # noqa: ANN001
+        w, p, c = watchlist_items.c, printings.c, cards.c
+        rows = await conn.execute(
+            select(w.id, c.canonical_id, p.finish, p.variant, w.condition, w.created_at)
+            .select_from(watchlist_items.join(printings, p.id == w.printing_id).join(cards, c.id == p.card_id))
+            .where(w.user_id == user_id))
+        return [WatchItem(r[0], r[1], Finish(r[2]), r[3], r[4], r[5]) for r in rows]
+
+    async def forget(self, user_id: int) -> None:
+        """Deleting the person cascades to identities, link codes, watchlist, rules, their outbox rows and
+        history; feeds they created stay with the channel (its admins own them) but lose the name."""
+        async with self._engine.begin() as conn:
+            await conn.execute(update(channel_subscriptions).where(channel_subscriptions.c.created_by == user_id)
+                               .values(created_by=None))
+            await conn.execute(delete(users).where(users.c.id == user_id))

@@ -73,7 +73,7 @@ def test_parse_title_single_and_file(demo_db, capsys, tmp_path):
 
 def test_status_lists_sources(demo_db, capsys):
     assert main(["status", "--json"]) == 0
-    assert [s["name"] for s in _json(capsys)] == ["tcgcsv"]
+    assert [s["name"] for s in _json(capsys)["sources"]] == ["tcgcsv"]
 
 
 def test_bad_date_is_a_clear_error(demo_db, capsys):
@@ -98,3 +98,25 @@ def test_real_me_promo_csv_against_the_real_catalog(db_env, capsys):  # noqa: F8
     # mep-020 (Cosmos Holo); the catalog snapshot has no other ME promo, so 31 are reported with the reason.
     assert len(unmatched) == 38 - 7
     assert all(r["reason"].startswith("no card") for r in unmatched)
+
+
+def test_backup_copies_a_live_database_that_restores(demo_db, capsys, tmp_path, monkeypatch):
+    copy = tmp_path / "backup" / "copy.db"
+    assert main(["backup", str(copy), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["cards"] == 39 and report["price_points"] == 45
+    monkeypatch.setenv("TCGTRACKER_DATABASE__URL", f"sqlite+aiosqlite:///{copy}")  # restore = use the copy
+    assert main(["price", "sv8 238", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["prices"][0]["market"] == "289.99 USD"
+
+
+def test_backup_on_postgres_points_to_pg_dump(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("TCGTRACKER_DATABASE__URL", "postgresql+asyncpg://tcg:secret@db.example/tcg")
+    assert main(["backup", str(tmp_path / "x.dump")]) == 2
+    err = capsys.readouterr().err
+    assert "pg_dump -Fc" in err and "secret" not in err
+
+
+def test_status_shows_the_outbox(demo_db, capsys):
+    assert main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["outbox"] == {"waiting": 0, "oldest_seconds": None}

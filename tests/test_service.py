@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import signal
 import sqlite3
 import sys
 from pathlib import Path
 
-import pytest
+import httpx
 from aiohttp import web
 
 from bot.cli import main
@@ -97,7 +98,11 @@ async def test_sigterm_mid_ingest_then_restart_loses_and_doubles_nothing(tmp_pat
     await server.start()
     db = tmp_path / "service.db"
     config = tmp_path / "config.toml"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        metrics_port = probe.getsockname()[1]
     config.write_text(
+        f"[metrics]\nport = {metrics_port}\n"
         f'[database]\nurl = "sqlite+aiosqlite:///{db}"\n'
         f'[sources.tcgcsv]\nenabled = true\nbase_url = "{server.url}"\ninterval_minutes = 1\njitter_seconds = 0\n'
         'attempts = 2\nwait_initial_s = 0.05\nwait_max_s = 0.1\n[alerts]\nmax_snapshot_age_hours = 100000\n')
@@ -120,6 +125,12 @@ async def test_sigterm_mid_ingest_then_restart_loses_and_doubles_nothing(tmp_pat
 
         second = await start_service(config)
         await wait_until(lambda: counts(db)["units"] == SAMPLE_UNITS)
+        async with httpx.AsyncClient() as client:
+            health = await client.get(f"http://127.0.0.1:{metrics_port}/healthz")
+            scraped = await client.get(f"http://127.0.0.1:{metrics_port}/metrics")
+        assert health.status_code == 200 and health.json()["roles"] == ["collector"]
+        assert 'tcg_collection_runs_total{outcome="ok",source="tcgcsv"}' in scraped.text
+        assert "tcg_outbox_depth 1.0" in scraped.text
         await stop_service(second)
         final = counts(db)
         assert final["points"] == final["ledger_points"] == SAMPLE_POINTS

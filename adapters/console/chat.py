@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Awaitable, Callable
 
 from adapters.commands import COMMANDS, Invocation, Services, dispatch
-from adapters.replies import CardReply, ChartReply, ChoiceReply, ErrorReply, ListReply, Reply, TextReply
+from adapters.replies import CardReply, ChartReply, ChoiceReply, ErrorReply, FileReply, ListReply, Reply, TextReply
 from core.alert_service import Caller
 
 MAX_LINE = 1000
@@ -47,6 +47,11 @@ def render(reply: Reply, chart_dir: Path) -> str:
         path = chart_dir / f"{reply.card.canonical_id}.png"
         path.write_bytes(reply.png)
         return f"{reply.caption}: chart written to {path}"
+    if isinstance(reply, FileReply):
+        chart_dir.mkdir(parents=True, exist_ok=True)
+        path = chart_dir / reply.filename
+        path.write_bytes(reply.data)
+        return f"{reply.caption} Written to {path}"
     if isinstance(reply, ListReply):
         return "\n".join([reply.title, *(f"  {r}" for r in reply.rows)]) if reply.rows else reply.empty
     if isinstance(reply, TextReply):

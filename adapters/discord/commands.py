@@ -206,6 +206,15 @@ def bind(tree: app_commands.CommandTree, services: Services) -> Binder:
 
     tree.add_command(feed)
 
+    @tree.command(name="export", description=COMMANDS["export"].help)
+    async def export(interaction: discord.Interaction) -> None:
+        await binder.run(interaction, "export")
+
+    @tree.command(name="forget", description=COMMANDS["forget"].help)
+    @app_commands.choices(confirm=[app_commands.Choice(name="confirm: delete everything", value="confirm")])
+    async def forget(interaction: discord.Interaction, confirm: str | None = None) -> None:
+        await binder.run(interaction, "forget", confirm=confirm)
+
     @tree.command(name="help", description=COMMANDS["help"].help)
     async def help_(interaction: discord.Interaction) -> None:
         await binder.run(interaction, "help")

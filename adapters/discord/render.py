@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from adapters.replies import CardReply, ChartReply, ChoiceReply, ErrorReply, ListReply, Reply, TextReply
+from adapters.replies import CardReply, ChartReply, ChoiceReply, ErrorReply, FileReply, ListReply, Reply, TextReply
 from core.alerts import AlertMessage
 
 COLOUR = discord.Colour(0x5865F2)
@@ -53,6 +53,9 @@ def render(reply: Reply) -> Outgoing:
         embed.set_image(url="attachment://chart.png")
         return Outgoing(embeds=[embed], file=discord.File(io.BytesIO(reply.png), filename="chart.png"),
                         ephemeral=reply.ephemeral)
+    if isinstance(reply, FileReply):
+        return Outgoing(content=reply.caption, file=discord.File(io.BytesIO(reply.data), filename=reply.filename),
+                        ephemeral=True)
     if isinstance(reply, ListReply):
         pages = list_pages(reply)
         return Outgoing(embeds=pages[:1], pages=pages, ephemeral=reply.ephemeral)

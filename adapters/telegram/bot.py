@@ -31,7 +31,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from adapters.commands import COMMANDS, Invocation, Services, card_reply, dispatch
-from adapters.replies import ChartReply, ChoiceReply, ListReply, Reply
+from adapters.replies import ChartReply, ChoiceReply, FileReply, ListReply, Reply
 from adapters.telegram.render import e, list_pages, text_of
 from core.alert_service import Caller
 
@@ -115,6 +115,10 @@ class TelegramBot:
         chat_id = update.effective_chat.id
         if isinstance(reply, ChartReply):
             await context.bot.send_photo(chat_id, photo=reply.png, caption=text_of(reply), parse_mode=ParseMode.HTML)
+            return
+        if isinstance(reply, FileReply):  # exports go to the person, never into a group
+            await context.bot.send_document(update.effective_user.id, document=reply.data, filename=reply.filename,
+                                            caption=e(reply.caption), parse_mode=ParseMode.HTML)
             return
         markup = None
         text = text_of(reply)
