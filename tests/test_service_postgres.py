@@ -1,0 +1,82 @@
+"""Scale-out on real PostgreSQL: two `tcgtracker run --role deliverer` processes share one outbox and
+deliver 2,000 events exactly once between them."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from core.models import utcnow
+from storage import migrate
+from storage.db import create_engine
+from storage.sql import insert_ignore
+from storage.tables import outbox
+from tests.conftest import PG_URL, ROOT, postgres_unreachable_reason
+from tests.storage.test_delivery import message
+
+EVENTS = 2000
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+async def database():
+    reason = await postgres_unreachable_reason()
+    if reason:
+        pytest.skip(reason)
+    name = f"tcg_scale_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    async with admin.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        async with admin.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.dispose()
+
+
+async def test_two_deliverer_processes_deliver_each_event_once(database, tmp_path):
+    engine = create_engine(database)
+    await migrate.upgrade(engine)
+    now = utcnow()
+    rows = []
+    for i in range(EVENTS):
+        payload = message(f"ev{i}")
+        payload["card_name"] = f"Event-{i:04d}"
+        rows.append({"dedup_key": f"ev{i}", "target_platform": "console", "target_id": "ops", "payload": payload,
+                     "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now})
+    async with engine.begin() as conn:
+        await conn.execute(insert_ignore(conn, outbox), rows)
+    env = {**os.environ, "TCGTRACKER_DATABASE__URL": database, "TCGTRACKER_METRICS__ENABLED": "false",
+           "TCGTRACKER_DELIVERY__INTERVAL_SECONDS": "1", "TCGTRACKER_DELIVERY__BATCH": "50"}
+    workers = [await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", "--role", "deliverer", cwd=ROOT,
+                                                    env=env, stdout=asyncio.subprocess.PIPE,
+                                                    stderr=asyncio.subprocess.DEVNULL) for _ in range(2)]
+    try:
+        deadline = asyncio.get_running_loop().time() + 120
+        while True:
+            async with engine.connect() as conn:
+                left = (await conn.execute(select(func.count()).select_from(outbox).where(outbox.c.status != "sent"))).scalar_one()
+            if left == 0:
+                break
+            assert asyncio.get_running_loop().time() < deadline, f"{left} events still waiting"
+            await asyncio.sleep(0.5)
+    finally:
+        outputs = []
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+            outputs.append((await asyncio.wait_for(worker.stdout.read(), 60)).decode())
+            await worker.wait()
+        await engine.dispose()
+    delivered = [[line for line in out.splitlines() if "Event-" in line] for out in outputs]
+    names = [line.split("Event-")[1][:4] for lines in delivered for line in lines]
+    assert len(names) == len(set(names)) == EVENTS  # every event once, none twice
+    assert all(len(lines) > 0 for lines in delivered)  # both processes did real work
