@@ -10,7 +10,7 @@ from typing import Any, Callable, Coroutine
 
 from bot import cli_history, cli_prices, output
 from bot.app import build_app
-from bot.config import ConfigError, Secrets, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
 from bot.service import services_of
 from core.models import Game

@@ -7,7 +7,6 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from statistics import median
 
 MIN_SAMPLE = 3
 
@@ -48,7 +47,7 @@ def asking_price_stats(prices: list[Decimal], min_sample: int = MIN_SAMPLE) -> A
     if len(kept) < min_sample:
         return None
     confidence = "low" if len(kept) < 5 else "medium" if len(kept) < 10 else "high"
-    middle = Decimal(median(kept)).quantize(Decimal("0.01"))
+    middle = Decimal(statistics.median(kept)).quantize(Decimal("0.01"))
     return AskingStats(middle, kept[0], kept[-1], len(kept), len(ordered) - len(kept), confidence)
 
 

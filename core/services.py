@@ -34,5 +34,5 @@ class CatalogService:
                 self._index = await asyncio.to_thread(CatalogIndex, sets, cards)
             return self._index
 
-    async def search(self, query: object, filters: SearchFilters = SearchFilters(), limit: int = 25) -> SearchResult:
-        return (await self.index()).search(query, filters, limit)
+    async def search(self, query: object, filters: SearchFilters | None = None, limit: int = 25) -> SearchResult:
+        return (await self.index()).search(query, filters or SearchFilters(), limit)

@@ -54,3 +54,27 @@ def test_secrets_come_from_the_environment_and_never_print(monkeypatch):
     secrets = Secrets()
     assert secrets.discord_token.get_secret_value() == "super-secret-token"
     assert "super-secret-token" not in repr(secrets) and "super-secret-token" not in str(secrets)
+
+
+def test_the_example_config_documents_every_setting():
+    import re
+    from pathlib import Path
+
+    from pydantic import BaseModel
+
+    from bot.config import Settings
+
+    text = (Path(__file__).resolve().parent.parent / "config.example.toml").read_text()
+    sections = dict(re.findall(r"^\[([\w.]+)\]\n(.*?)(?=^\[|\Z)", text, re.M | re.S))
+    missing = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            kind = field.annotation
+            if isinstance(kind, type) and issubclass(kind, BaseModel):
+                walk(kind, f"{prefix}.{name}" if prefix else name)
+            elif not re.search(rf"^#? ?{name} =", sections.get(prefix, ""), re.M):
+                missing.append(f"[{prefix}] {name}")
+
+    walk(Settings, "")
+    assert missing == []

@@ -1,6 +1,8 @@
 """People, linking, watchlists, rule ownership and feeds (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
+import json
+
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -155,7 +157,7 @@ async def test_feed_posts_drops_within_its_hourly_cap(env):
     assert counts.feed_events == 1
     async with env["engine"].connect() as conn:
         rows = (await conn.execute(select(outbox.c.target_id, outbox.c.payload))).all()
-    payload = rows[0].payload if isinstance(rows[0].payload, dict) else __import__("json").loads(rows[0].payload)
+    payload = rows[0].payload if isinstance(rows[0].payload, dict) else json.loads(rows[0].payload)
     assert [r.target_id for r in rows] == ["c-1"]
     assert (payload["card_id"], payload["old_price"], payload["new_price"], payload["percent"]) == (
         "sv8-238", "100.00 USD", "70.00 USD", "-30.00%")

@@ -6,6 +6,8 @@ Douglas Bullet (ST05-011) trend, EUR: 09-04 1.34, 10-01 1.66, 10-15 1.61, 11-01 
 02-01 1.53, 03-01 1.60, 04-01 1.37, 05-01 1.81 ..."""
 from __future__ import annotations
 
+import json
+
 from datetime import timedelta
 
 import pytest
@@ -57,7 +59,7 @@ async def world(engine):
 async def fired_days(engine, rule_id: int) -> list[str]:
     async with engine.connect() as conn:
         rows = (await conn.execute(select(outbox.c.payload).where(outbox.c.rule_id == rule_id).order_by(outbox.c.id))).all()
-    return [(r[0] if isinstance(r[0], dict) else __import__("json").loads(r[0]))["as_of"][:10] for r in rows]
+    return [(r[0] if isinstance(r[0], dict) else json.loads(r[0]))["as_of"][:10] for r in rows]
 
 
 async def add(world, card_id: str, kind: str, **kwargs) -> int:

@@ -14,7 +14,7 @@ from storage.outbox_repo import SqlOutbox
 from storage.price_repo import SqlPriceStore
 from storage.rules_repo import SqlRules
 from storage.sql import insert_ignore
-from storage.tables import alert_rules, notification_log, outbox
+from storage.tables import notification_log, outbox
 from tests.fakes import FakeNotifier, FixedClock
 from tests.storage.test_alert_service import ALICE, env  # noqa: F401 - fixture
 
