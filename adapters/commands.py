@@ -22,10 +22,10 @@ from adapters.replies import (
     Reply,
     TextReply,
 )
-from core.alert_service import AlertService, Caller, FeedSpec, PermissionDenied
+from core.alert_service import AlertService, Caller, FeedSpec, PermissionDenied, parse_condition
 from core.alerts import RuleError
 from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, HistoryService
-from core.models import Card, Finish, Game
+from core.models import Card, Finish, Game, utcnow
 from core.price_service import PriceService, format_age
 from core.prices import condition_label
 from core.pricing import PERIODS
@@ -131,15 +131,23 @@ def _finish(raw: str | None) -> Finish | None:
         raise RuleError(f"Unknown finish “{raw}”. Use one of: {', '.join(f.value for f in Finish)}.") from err
 
 
-async def card_reply(services: Services, card: Card) -> CardReply:
+async def card_reply(services: Services, card: Card, finish: Finish | None = None,
+                     condition: int | None = None) -> CardReply:
     prices = await services.prices.prices_for(card)
     index = await services.catalog.index()
+    chosen = [l for l in prices.lines if (finish is None or l.finish is finish)
+              and (condition is None or l.condition == condition)]
     lines = tuple(
         PriceLine(l.finish.label + (f" ({l.variant.replace('_', ' ')})" if l.variant else ""), l.source,
                   condition_label(l.condition), _money(l.market_cents, l.currency), _money(l.low_cents, l.currency),
-                  _money(l.high_cents, l.currency), l.as_of.isoformat(), format_age(prices.checked_at - l.as_of))
-        for l in prices.lines)
-    return CardReply(card=card, card_set=index.set_of(card), lines=lines, notes=prices.notes)
+                  _money(l.high_cents, l.currency), l.as_of.isoformat(), format_age(prices.checked_at - l.as_of),
+                  f"{l.change_percent:+.2f}% since {l.prev_as_of.date()}" if l.change_percent is not None and l.prev_as_of
+                  else None)
+        for l in chosen)
+    notes = prices.notes
+    if prices.lines and not chosen:
+        notes = (*notes, "No prices for that finish/condition; try without them.")
+    return CardReply(card=card, card_set=index.set_of(card), lines=lines, notes=notes)
 
 
 def _money(cents: int | None, currency: str) -> str | None:
@@ -153,7 +161,10 @@ def _money(cents: int | None, currency: str) -> str | None:
 
 async def _price(services: Services, call: Invocation) -> Reply:
     card = await resolve(services, call.args.get("card"), "price")
-    return card if isinstance(card, Reply) else await card_reply(services, card)
+    if isinstance(card, Reply):
+        return card
+    condition = parse_condition(call.args["condition"]) if call.args.get("condition") else None
+    return await card_reply(services, card, _finish(call.args.get("finish")), condition)
 
 
 async def _card(services: Services, call: Invocation) -> Reply:
@@ -222,7 +233,12 @@ async def _watchlist(services: Services, call: Invocation) -> Reply:
     for line in lines:
         card = index.get(line.card_id)
         best = min(line.prices, key=lambda p: p.market_cents or 0, default=None)
-        price = f"{_money(best.market_cents, best.currency)} on {best.source} ({best.as_of.date()})" if best else "no price yet"
+        price = "no price yet"
+        if best:
+            change = best.change_percent
+            since = f", {change:+.2f}% since {best.prev_as_of.date()}" if change is not None and best.prev_as_of else ""
+            age = format_age(utcnow() - best.as_of)
+            price = f"{_money(best.market_cents, best.currency)} on {best.source}{since} (as of {best.as_of.date()}, {age})"
         rows.append(f"#{line.item_id} {card.name if card else line.card_id} · {line.card_id} · {line.finish.label}: {price}")
     return ListReply(title="Your watchlist", rows=tuple(rows), empty="Your watchlist is empty. Add cards with /watch.",
                      ephemeral=True)
@@ -322,11 +338,13 @@ async def _feed_add(services: Services, call: Invocation) -> Reply:
     if not 0 < move <= 100 or (price is not None and price < 0):
         raise RuleError("The move must be between 0 and 100 %, the minimum price not negative.")
     direction = call.args.get("direction", "down")
+    digest = (call.args.get("digest") or "").lower() in ("digest", "true", "yes", "1")
     spec = FeedSpec(caller.platform, caller.channel_id or "", caller.guild_id, call.args.get("game"),
                     call.args.get("set"), call.args.get("rarity"), int(price * 100) if price is not None else None,
-                    int(move * 100), direction)
+                    int(move * 100), direction, digest=digest)
     feed_id = await services.alerts.add_feed(caller, spec)
     what = f"{spec.game or 'all games'}, moves of {move}%+ {direction}" + (f", from {price:.2f}" if price else "")
+    what += ", and a daily gainers/losers digest" if digest else ""
     return TextReply(text=f"Feed #{feed_id} posts here: {what}.")
 
 
@@ -366,7 +384,10 @@ async def _help(services: Services, call: Invocation) -> Reply:
 
 CARD = Param("card", "a card name, set + number (sv3pt5 199) or id (OP05-119)", "card")
 CATALOG: tuple[Command, ...] = (
-    Command("price", "latest prices of a card per finish, source and condition", (CARD,), _price),
+    Command("price", "latest prices of a card per finish, source and condition", (
+        CARD, Param("finish", "only this finish (holofoil, reverse_holofoil ...)", "choice", False,
+                    tuple(f.value for f in Finish)),
+        Param("condition", "only this condition or grade (NM, PSA 10 ...)", "text", False)), _price),
     Command("card", "card details: prices, changes, all-time high and low", (CARD,), _card),
     Command("chart", "price-history chart", (CARD, Param("period", "7d, 30d, 3m, 1y or all", "period", False)), _chart),
     Command("search", "find cards", (Param("query", "what to look for"), Param("game", "pokemon or onepiece", "game", False)), _search),
@@ -388,7 +409,8 @@ CATALOG: tuple[Command, ...] = (
     Command("link", "link your Discord and Telegram accounts", (Param("code", "the code from the other platform", "text", False),), _link),
     Command("feed add", "post price moves in this channel (admins)", (
         Param("game", "pokemon or onepiece", "game", False), Param("min_move", "smallest move in %", "price", False),
-        Param("min_price", "ignore cards below this price", "price", False, after="min_move")), _feed_add, admin_only=True),
+        Param("min_price", "ignore cards below this price", "price", False, after="min_move"),
+        Param("digest", "add a daily gainers/losers digest", "choice", False, ("digest",))), _feed_add, admin_only=True),
     Command("feed list", "the price feeds of this channel", (), _feed_list),
     Command("feed remove", "stop a price feed (admins)", (Param("id", "the feed number", "int"),), _feed_remove,
             admin_only=True),

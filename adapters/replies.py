@@ -43,6 +43,7 @@ class PriceLine:
     high: str | None
     as_of: str
     age: str
+    change: str | None = None  # "+3.20% since 2026-11-19"
 
 
 @dataclass(frozen=True)

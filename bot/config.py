@@ -77,6 +77,7 @@ class AlertsSettings(_Section):
     link_code_minutes: int = Field(10, ge=1, le=60)
     max_snapshot_age_hours: int = Field(72, ge=1)
     evaluate_interval_seconds: int = Field(300, ge=5)
+    digest_hour_utc: int = Field(18, ge=0, le=23)
 
 
 class DeliverySettings(_Section):
@@ -95,6 +96,7 @@ class DiscordSettings(_Section):
     sync_guild_id: int | None = None  # development: sync commands to this server only (instant)
     sharded: bool = False  # AutoShardedClient for bots in many servers
     shard_count: int | None = Field(None, ge=1)
+    shard_ids: list[int] | None = None  # this process's shards (several processes split a big bot)
 
 
 class TelegramSettings(_Section):

@@ -12,6 +12,8 @@ from bot import metrics
 from bot.config import Settings
 from core.collect import CollectService
 from core.delivery import Deliverer
+from core.history_service import HistoryService
+from core.models import Game
 from storage.maintenance import ensure_partitions, rollup_intraday
 
 log = logging.getLogger(__name__)
@@ -49,8 +51,33 @@ async def deliver_job(deliverer: Deliverer) -> None:
         log.info("delivery: %d sent, %d retried, %d failed", report.sent, report.retried, report.failed)
 
 
+async def digest_job(engine: AsyncEngine, history: HistoryService) -> int:
+    """Daily: the top gainers and losers of the last 24 hours to every feed that asked for a digest."""
+    from sqlalchemy import select
+
+    from storage.alert_eval import enqueue_digests
+    from storage.tables import channel_subscriptions
+
+    now = datetime.now(timezone.utc)
+    async with engine.connect() as conn:
+        feeds = (await conn.execute(select(channel_subscriptions).where(
+            channel_subscriptions.c.active.is_(True), channel_subscriptions.c.digest.is_(True)))).all()
+    if not feeds:
+        return 0
+    movers = {}
+    for game in {f.game or "pokemon" for f in feeds}:
+        gainers = [e.detail for e in await history.trending(Game(game), "24h", "gainers", 5, now=now)]
+        losers = [e.detail for e in await history.trending(Game(game), "24h", "losers", 5, now=now)]
+        movers[game] = (gainers, losers)
+    async with engine.begin() as conn:
+        queued = await enqueue_digests(conn, feeds, movers, now.date().isoformat(), now)
+    log.info("digest: %d feeds", queued)
+    return queued
+
+
 def build_scheduler(settings: Settings, collector: CollectService, *, now: datetime | None = None,
-                    engine: AsyncEngine | None = None, deliverer: Deliverer | None = None) -> AsyncIOScheduler:
+                    engine: AsyncEngine | None = None, deliverer: Deliverer | None = None,
+                    history: HistoryService | None = None) -> AsyncIOScheduler:
     """A job per enabled source: interval and jitter from config, one run at a time, missed runs coalesced."""
     scheduler = AsyncIOScheduler(
         timezone=timezone.utc,
@@ -73,6 +100,9 @@ def build_scheduler(settings: Settings, collector: CollectService, *, now: datet
     if deliverer is not None:
         scheduler.add_job(deliver_job, "interval", seconds=settings.delivery.interval_seconds, args=[deliverer],
                           id="deliver", name="deliver alerts", next_run_time=start, replace_existing=True)
+    if engine is not None and history is not None:
+        scheduler.add_job(digest_job, "cron", hour=settings.alerts.digest_hour_utc, minute=5, args=[engine, history],
+                          id="digest", name="daily digest", replace_existing=True)
     if engine is not None:
         scheduler.add_job(maintenance_job, "cron", hour=settings.history.maintenance_hour_utc, minute=17,
                           args=[engine, settings], id="maintenance", name="history maintenance",

@@ -55,7 +55,8 @@ async def run_service(settings: Settings, roles: list[str] | None, stop: asyncio
         scheduler = build_scheduler(
             settings, app.collector if "collector" in chosen else _no_collection(app),
             engine=app.engine if "collector" in chosen else None,
-            deliverer=app.deliverer if "deliverer" in chosen else None)
+            deliverer=app.deliverer if "deliverer" in chosen else None,
+            history=app.history if "evaluator" in chosen else None)
         if "evaluator" in chosen:
             scheduler.add_job(evaluate_job, "interval", seconds=settings.alerts.evaluate_interval_seconds, args=[app],
                               id="evaluate", name="evaluate alerts", next_run_time=utcnow() + timedelta(seconds=2))
@@ -93,7 +94,7 @@ async def start_chat_adapters(app: App, secrets: Secrets, roles: list[str]) -> l
 
         cfg = app.settings.discord
         client = make_client(services_of(app), sync_guild_id=cfg.sync_guild_id, sharded=cfg.sharded,
-                             shard_count=cfg.shard_count)
+                             shard_count=cfg.shard_count, shard_ids=cfg.shard_ids)
         app.deliverer.notifiers["discord"] = DiscordNotifier(client)
         task = asyncio.create_task(client.start(secrets.discord_token.get_secret_value()))
 

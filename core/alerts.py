@@ -168,6 +168,8 @@ class AlertMessage:
     extra: dict = field(default_factory=dict)
 
     def plain_text(self, now: datetime | None = None) -> str:
+        if self.kind == "digest":
+            return "\n".join([f"📊 {self.card_name} · {self.set_name} · {self.headline}", *self.extra.get("lines", [])])
         move = f"{self.old_price} → {self.new_price}" if self.old_price else self.new_price
         pct = f" ({self.percent})" if self.percent else ""
         age = ""

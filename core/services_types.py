@@ -21,6 +21,14 @@ class LatestPrice:
     mid_cents: int | None
     high_cents: int | None
     sample_size: int | None
+    prev_cents: int | None = None  # the point before the newest (for "change since last snapshot")
+    prev_as_of: datetime | None = None
+
+    @property
+    def change_percent(self) -> float | None:
+        if not self.prev_cents or self.market_cents is None:
+            return None
+        return (self.market_cents - self.prev_cents) / self.prev_cents * 100
 
     def money(self, cents: int | None) -> Money | None:
         return None if cents is None else Money.from_cents(cents, self.currency)

@@ -333,3 +333,28 @@ def _feed_row(event: Any, now: datetime) -> dict[str, Any]:
     return {"dedup_key": key, "feed_id": event.feed_id, "target_platform": event.platform,
             "target_id": event.channel_id, "payload": message.as_json(), "status": "pending", "attempts": 0,
             "next_attempt_at": now, "created_at": now}
+
+
+async def enqueue_digests(conn: AsyncConnection, feeds: list[Any], movers_by_game: dict[str, tuple[list, list]],
+                          day: str, now: datetime) -> int:
+    """One daily gainers/losers message per digest feed; the dedup key makes the day's digest unique."""
+    rows = []
+    for feed in feeds:
+        gainers, losers = movers_by_game.get(feed.game or "pokemon", ([], []))
+        lines = [f"▲ {m.card_id} {_money(m.old_cents, m.currency)} → {_money(m.new_cents, m.currency)} ({m.percent:+}%)"
+                 for m in gainers[:5]]
+        lines += [f"▼ {m.card_id} {_money(m.old_cents, m.currency)} → {_money(m.new_cents, m.currency)} ({m.percent:+}%)"
+                  for m in losers[:5]]
+        if not lines:
+            continue
+        key = f"digest:{feed.id}:{day}"
+        message = AlertMessage(kind="digest", headline=f"daily movers, {day}", card_id="", card_name="Daily digest",
+                               set_name=feed.game or "all games", number="", printing="", condition="", source="",
+                               currency="", new_price="", old_price=None, percent=None, as_of=now.isoformat(),
+                               link=None, feed_id=feed.id, dedup_key=key, extra={"lines": lines})
+        rows.append({"dedup_key": key, "feed_id": feed.id, "target_platform": feed.platform,
+                     "target_id": feed.channel_id, "payload": message.as_json(), "status": "pending", "attempts": 0,
+                     "next_attempt_at": now, "created_at": now})
+    if rows:
+        await conn.execute(insert_ignore(conn, outbox), rows)
+    return len(rows)

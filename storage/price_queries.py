@@ -37,7 +37,8 @@ class SqlPriceQueries:
             for chunk in chunks(canonical_ids):
                 rows = await conn.execute(
                     select(c.canonical_id, p.finish, p.variant, ds.name, lp.condition, lp.currency, lp.ts,
-                           lp.market_cents, lp.low_cents, lp.mid_cents, lp.high_cents, lp.sample_size)
+                           lp.market_cents, lp.low_cents, lp.mid_cents, lp.high_cents, lp.sample_size,
+                           lp.prev_market_cents, lp.prev_ts)
                     .select_from(latest_prices.join(printings, p.id == lp.printing_id)
                                  .join(cards, c.id == p.card_id).join(data_sources, ds.id == lp.source_id))
                     .where(c.canonical_id.in_(chunk))
@@ -118,5 +119,6 @@ def _latest(row: Any) -> LatestPrice:
         card_id=row.canonical_id, finish=Finish(row.finish), variant=row.variant, source=row.name,
         condition=row.condition, currency=CURRENCY_BY_CODE.get(row.currency, "?"), as_of=from_epoch(row.ts),
         market_cents=row.market_cents, low_cents=row.low_cents, mid_cents=row.mid_cents,
-        high_cents=row.high_cents, sample_size=row.sample_size,
+        high_cents=row.high_cents, sample_size=row.sample_size, prev_cents=row.prev_market_cents,
+        prev_as_of=from_epoch(row.prev_ts) if row.prev_ts else None,
     )

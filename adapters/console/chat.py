@@ -34,8 +34,9 @@ def render(reply: Reply, chart_dir: Path) -> str:
         return f"Several cards match “{reply.query}”. Run /{reply.command} with one of these ids:\n{rows}"
     if isinstance(reply, CardReply):
         head = f"{reply.card.name} · {reply.card_set.name if reply.card_set else reply.card.set_code} · {reply.card.number}"
-        lines = [f"  {l.printing} · {l.source} · {l.condition}: {l.market or '-'} (low {l.low or '-'}, high "
-                 f"{l.high or '-'}) as of {l.as_of[:10]}, {l.age}" for l in reply.lines]
+        lines = [f"  {l.printing} · {l.source} · {l.condition}: {l.market or '-'}"
+                 + (f" {l.change}" if l.change else "")
+                 + f" (low {l.low or '-'}, high {l.high or '-'}) as of {l.as_of[:10]}, {l.age}" for l in reply.lines]
         stats = []
         if reply.stats:
             change = ", ".join(f"{k} {v}" for k, v in reply.stats["change"].items())

@@ -17,9 +17,14 @@ log = logging.getLogger(__name__)
 
 
 def make_client(services: Services, *, sync_guild_id: int | None = None, sharded: bool = False,
-                shard_count: int | None = None, application_id: int | None = None) -> discord.Client:
+                shard_count: int | None = None, shard_ids: list[int] | None = None,
+                application_id: int | None = None) -> discord.Client:
     base = discord.AutoShardedClient if sharded else discord.Client
-    extra = {"shard_count": shard_count} if sharded and shard_count else {}
+    extra: dict = {}
+    if sharded and shard_count:
+        extra["shard_count"] = shard_count
+    if sharded and shard_ids:
+        extra["shard_ids"] = shard_ids  # several processes each run their share of the shards
 
     class TrackerClient(base):  # type: ignore[misc, valid-type]
         def __init__(self) -> None:

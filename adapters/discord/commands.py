@@ -11,6 +11,7 @@ from adapters.discord.render import Outgoing, render
 from adapters.discord.views import CardChoice, Pager
 from adapters.replies import ErrorReply
 from core.alert_service import Caller
+from core.models import Finish
 from core.pricing import PeriodError, parse_period
 from core.search import Resolved, SearchFilters
 
@@ -20,7 +21,13 @@ PERIODS = [app_commands.Choice(name=p, value=p) for p in ("7d", "30d", "3m", "1y
 WINDOWS = [app_commands.Choice(name=p, value=p) for p in ("24h", "7d", "30d")]
 KINDS = [app_commands.Choice(name=k.replace("_", " "), value=k) for k in ("below", "above", "pct_move", "n_day_low",
                                                                          "availability")]
+FINISHES = [app_commands.Choice(name=f.label, value=f.value) for f in Finish]
 LISTS = [app_commands.Choice(name=k.replace("_", " "), value=k) for k in ("gainers", "losers", "most_watched")]
+
+
+def _t(text: str) -> app_commands.locale_str:
+    """Localizable text: a Translator set on the tree can render it per user locale."""
+    return app_commands.locale_str(text)
 
 
 def caller_of(interaction: discord.Interaction) -> Caller:
@@ -108,114 +115,118 @@ def bind(tree: app_commands.CommandTree, services: Services) -> Binder:
     binder = Binder(services)
     cards = binder.card_choices
 
-    @tree.command(name="price", description=COMMANDS["price"].help)
-    @app_commands.describe(card="a card name, set + number (sv3pt5 199) or id (OP05-119)")
+    @tree.command(name="price", description=_t(COMMANDS["price"].help))
+    @app_commands.describe(card=_t("a card name, set + number (sv3pt5 199) or id (OP05-119)"),
+                           finish=_t("only this finish"), condition=_t("only this condition or grade (NM, PSA 10)"))
     @app_commands.autocomplete(card=cards)
-    async def price(interaction: discord.Interaction, card: str) -> None:
-        await binder.run(interaction, "price", card=card)
+    @app_commands.choices(finish=FINISHES)
+    async def price(interaction: discord.Interaction, card: str, finish: str | None = None,
+                    condition: str | None = None) -> None:
+        await binder.run(interaction, "price", card=card, finish=finish, condition=condition)
 
-    @tree.command(name="card", description=COMMANDS["card"].help)
+    @tree.command(name="card", description=_t(COMMANDS["card"].help))
     @app_commands.describe(card="a card name, set + number (sv3pt5 199) or id (OP05-119)")
     @app_commands.autocomplete(card=cards)
     async def card_(interaction: discord.Interaction, card: str) -> None:
         await binder.run(interaction, "card", card=card)
 
-    @tree.command(name="chart", description=COMMANDS["chart"].help)
+    @tree.command(name="chart", description=_t(COMMANDS["chart"].help))
     @app_commands.describe(card="the card", period="how far back", source="only this source")
     @app_commands.autocomplete(card=cards)
     @app_commands.choices(period=PERIODS)
     async def chart(interaction: discord.Interaction, card: str, period: str = "30d", source: str | None = None) -> None:
         await binder.run_slow(interaction, "chart", card=card, period=period, source=source)
 
-    @tree.command(name="search", description=COMMANDS["search"].help)
+    @tree.command(name="search", description=_t(COMMANDS["search"].help))
     @app_commands.describe(query="what to look for", game="only this game", set="set id or code", rarity="rarity")
     @app_commands.choices(game=GAMES)
     async def search(interaction: discord.Interaction, query: str, game: str | None = None, set: str | None = None,
                      rarity: str | None = None) -> None:
         await binder.run(interaction, "search", query=query, game=game, set=set, rarity=rarity)
 
-    @tree.command(name="watch", description=COMMANDS["watch"].help)
+    @tree.command(name="watch", description=_t(COMMANDS["watch"].help))
     @app_commands.describe(card="the card", condition="raw, NM, LP ... or a grade like PSA 10")
     @app_commands.autocomplete(card=cards)
     async def watch(interaction: discord.Interaction, card: str, condition: str | None = None) -> None:
         await binder.run(interaction, "watch", card=card, condition=condition)
 
-    @tree.command(name="unwatch", description=COMMANDS["unwatch"].help)
+    @tree.command(name="unwatch", description=_t(COMMANDS["unwatch"].help))
     async def unwatch(interaction: discord.Interaction, id: int) -> None:  # noqa: A002 - the option users see
         await binder.run(interaction, "unwatch", id=id)
 
-    @tree.command(name="watchlist", description=COMMANDS["watchlist"].help)
+    @tree.command(name="watchlist", description=_t(COMMANDS["watchlist"].help))
     async def watchlist(interaction: discord.Interaction) -> None:
         await binder.run(interaction, "watchlist")
 
     alert = app_commands.Group(name="alert", description="price alerts")
 
-    @alert.command(name="add", description=COMMANDS["alert add"].help)
+    @alert.command(name="add", description=_t(COMMANDS["alert add"].help))
     @app_commands.describe(card="the card", kind="when to tell you", value="price, percent or days")
     @app_commands.autocomplete(card=cards)
     @app_commands.choices(kind=KINDS)
     async def alert_add(interaction: discord.Interaction, card: str, kind: str, value: str | None = None) -> None:
         await binder.run(interaction, "alert add", card=card, kind=kind, value=value)
 
-    @alert.command(name="list", description=COMMANDS["alert list"].help)
+    @alert.command(name="list", description=_t(COMMANDS["alert list"].help))
     async def alert_list(interaction: discord.Interaction) -> None:
         await binder.run(interaction, "alert list")
 
-    @alert.command(name="remove", description=COMMANDS["alert remove"].help)
+    @alert.command(name="remove", description=_t(COMMANDS["alert remove"].help))
     async def alert_remove(interaction: discord.Interaction, id: int) -> None:  # noqa: A002
         await binder.run(interaction, "alert remove", id=id)
 
-    @alert.command(name="history", description=COMMANDS["alert history"].help)
+    @alert.command(name="history", description=_t(COMMANDS["alert history"].help))
     async def alert_history(interaction: discord.Interaction, id: int) -> None:  # noqa: A002
         await binder.run(interaction, "alert history", id=id)
 
     tree.add_command(alert)
 
-    @tree.command(name="trending", description=COMMANDS["trending"].help)
+    @tree.command(name="trending", description=_t(COMMANDS["trending"].help))
     @app_commands.choices(game=GAMES, period=WINDOWS, kind=LISTS)
     async def trending(interaction: discord.Interaction, game: str = "pokemon", period: str = "7d",
                        kind: str = "gainers") -> None:
         await binder.run(interaction, "trending", game=game, period=period, kind=kind)
 
-    @tree.command(name="sets", description=COMMANDS["sets"].help)
+    @tree.command(name="sets", description=_t(COMMANDS["sets"].help))
     @app_commands.choices(game=GAMES)
     async def sets(interaction: discord.Interaction, game: str | None = None) -> None:
         await binder.run(interaction, "sets", game=game)
 
-    @tree.command(name="link", description=COMMANDS["link"].help)
+    @tree.command(name="link", description=_t(COMMANDS["link"].help))
     async def link(interaction: discord.Interaction, code: str | None = None) -> None:
         await binder.run(interaction, "link", code=code)
 
     feed = app_commands.Group(name="feed", description="price-drop feeds for this channel", guild_only=True,
                               default_permissions=discord.Permissions(manage_guild=True))
 
-    @feed.command(name="add", description=COMMANDS["feed add"].help)
+    @feed.command(name="add", description=_t(COMMANDS["feed add"].help))
     @app_commands.describe(min_move="smallest move in %", min_price="ignore cheaper cards")
     @app_commands.choices(game=GAMES)
     async def feed_add(interaction: discord.Interaction, game: str | None = None, min_move: float = 10.0,
-                       min_price: float | None = None) -> None:
-        await binder.run(interaction, "feed add", game=game, min_move=min_move, min_price=min_price)
+                       min_price: float | None = None, digest: bool = False) -> None:
+        await binder.run(interaction, "feed add", game=game, min_move=min_move, min_price=min_price,
+                         digest="digest" if digest else None)
 
-    @feed.command(name="list", description=COMMANDS["feed list"].help)
+    @feed.command(name="list", description=_t(COMMANDS["feed list"].help))
     async def feed_list(interaction: discord.Interaction) -> None:
         await binder.run(interaction, "feed list")
 
-    @feed.command(name="remove", description=COMMANDS["feed remove"].help)
+    @feed.command(name="remove", description=_t(COMMANDS["feed remove"].help))
     async def feed_remove(interaction: discord.Interaction, id: int) -> None:  # noqa: A002
         await binder.run(interaction, "feed remove", id=id)
 
     tree.add_command(feed)
 
-    @tree.command(name="export", description=COMMANDS["export"].help)
+    @tree.command(name="export", description=_t(COMMANDS["export"].help))
     async def export(interaction: discord.Interaction) -> None:
         await binder.run(interaction, "export")
 
-    @tree.command(name="forget", description=COMMANDS["forget"].help)
+    @tree.command(name="forget", description=_t(COMMANDS["forget"].help))
     @app_commands.choices(confirm=[app_commands.Choice(name="confirm: delete everything", value="confirm")])
     async def forget(interaction: discord.Interaction, confirm: str | None = None) -> None:
         await binder.run(interaction, "forget", confirm=confirm)
 
-    @tree.command(name="help", description=COMMANDS["help"].help)
+    @tree.command(name="help", description=_t(COMMANDS["help"].help))
     async def help_(interaction: discord.Interaction) -> None:
         await binder.run(interaction, "help")
 

@@ -73,7 +73,8 @@ def card_embed(reply: CardReply) -> discord.Embed:
         embed.set_thumbnail(url=card.image_url)
     for line in reply.lines[:24]:
         embed.add_field(name=f"{line.printing} · {line.source} · {line.condition}"[:256],
-                        value=f"**{line.market or '–'}**\nlow {line.low or '–'} · high {line.high or '–'}", inline=True)
+                        value=f"**{line.market or '–'}**" + (f" ({line.change})" if line.change else "")
+                        + f"\nlow {line.low or '–'} · high {line.high or '–'}", inline=True)
     if not reply.lines:
         embed.add_field(name="No prices yet", value="Collection has not seen this card.", inline=False)
     if reply.stats:
@@ -104,6 +105,9 @@ def list_pages(reply: ListReply) -> list[discord.Embed]:
 
 
 def alert_embed(message: AlertMessage) -> discord.Embed:
+    if message.kind == "digest":
+        return discord.Embed(title=f"📊 {message.headline} · {message.set_name}"[:256],
+                             description="\n".join(message.extra.get("lines", []))[:4000], colour=COLOUR)
     move = f"{message.old_price} → **{message.new_price}**" if message.old_price else f"**{message.new_price}**"
     embed = discord.Embed(title=f"{message.card_name} {message.headline}"[:256], url=message.link,
                           description=f"{move}" + (f" ({message.percent})" if message.percent else ""),

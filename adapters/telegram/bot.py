@@ -106,6 +106,8 @@ class TelegramBot:
 
     async def is_admin(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         chat, user = update.effective_chat, update.effective_user
+        if chat is not None and chat.type == ChatType.CHANNEL and update.channel_post is not None:
+            return True  # only a channel's administrators can post in it
         if chat is None or user is None or chat.type == ChatType.PRIVATE:
             return False
         member = await context.bot.get_chat_member(chat.id, user.id)
@@ -116,13 +118,13 @@ class TelegramBot:
         if isinstance(reply, ChartReply):
             await context.bot.send_photo(chat_id, photo=reply.png, caption=text_of(reply), parse_mode=ParseMode.HTML)
             return
-        if isinstance(reply, FileReply):  # exports go to the person, never into a group
+        if isinstance(reply, FileReply) and update.effective_user:  # exports go to the person, never a group
             await context.bot.send_document(update.effective_user.id, document=reply.data, filename=reply.filename,
                                             caption=e(reply.caption), parse_mode=ParseMode.HTML)
             return
         markup = None
         text = text_of(reply)
-        uid = str(update.effective_user.id)
+        uid = str(update.effective_user.id if update.effective_user else update.effective_chat.id)
         if isinstance(reply, ChoiceReply):
             markup = InlineKeyboardMarkup([[InlineKeyboardButton(
                 f"{c.name} · {c.set_code} · {c.number}"[:60], callback_data=self.signer.sign("c", uid, name, c.canonical_id))]
@@ -240,6 +242,8 @@ def build_application(services: Services, token: str, *, base_url: str | None = 
     names = sorted({c.split()[0] for c in COMMANDS} | {"start"})
     application.add_handler(CommandHandler("start", _start))
     application.add_handler(CommandHandler([n for n in names if n != "start"], bot.on_command))
+    # Channels: posts come from the channel itself, and only its admins can post there.
+    application.add_handler(CommandHandler("feed", bot.on_command, filters=filters.UpdateType.CHANNEL_POST))
     application.add_handler(CallbackQueryHandler(bot.on_callback))
     application.add_handler(InlineQueryHandler(bot.on_inline))
     application.add_handler(MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, bot.on_reply))

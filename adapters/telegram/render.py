@@ -24,7 +24,8 @@ def card_html(reply: CardReply) -> str:
     lines = [f"<b>{e(card.name)}</b> · {e(set_name)} · {e(card.number)}" + (f" · <i>{e(card.rarity)}</i>" if card.rarity else "")]
     for line in reply.lines:
         lines.append(f"• {e(line.printing)} · {e(line.source)} · {e(line.condition)}: <b>{e(line.market or '–')}</b>"
-                     f" (low {e(line.low or '–')}, high {e(line.high or '–')}) — {e(line.as_of[:10])}, {e(line.age)}")
+                     + (f" {e(line.change)}" if line.change else "")
+                     + f" (low {e(line.low or '–')}, high {e(line.high or '–')}) — {e(line.as_of[:10])}, {e(line.age)}")
     if not reply.lines:
         lines.append("No prices collected for this card yet.")
     if reply.stats:
@@ -70,6 +71,9 @@ def text_of(reply: Reply) -> str:
 
 
 def alert_html(message: AlertMessage) -> str:
+    if message.kind == "digest":
+        return clip("\n".join([f"📊 <b>{e(message.headline)}</b> · {e(message.set_name)}",
+                               *(e(line) for line in message.extra.get("lines", []))]))
     move = f"{e(message.old_price)} → <b>{e(message.new_price)}</b>" if message.old_price else f"<b>{e(message.new_price)}</b>"
     link = f'\n<a href="{html.escape(message.link, quote=True)}">Open on TCGplayer</a>' if message.link else ""
     return clip(

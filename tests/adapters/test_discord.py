@@ -179,3 +179,13 @@ async def test_dms_closed_pause_the_rule(bot):
     deliverer.notifiers["discord"] = DiscordNotifier(bot["client"])
     report = await deliverer.drain()
     assert report.failed == 1 and "50007" in report.paused[0]
+
+
+async def test_price_options_narrow_to_a_finish_or_condition(bot):
+    options = card_option("sv3pt5-199") + [{"name": "finish", "type": 3, "value": "holofoil"}]
+    [call] = await bot["send"](interaction("price", options))
+    names = [f["name"] for f in call.data["embeds"][0]["fields"]]
+    assert names == ["Holofoil · tcgcsv · raw (market)", "Holofoil (jumbo) · tcgcsv · raw (market)"]
+    graded = card_option("sv3pt5-199") + [{"name": "condition", "type": 3, "value": "PSA 10"}]
+    [call] = await bot["send"](interaction("price", graded))
+    assert "No prices for that finish/condition" in call.data["embeds"][0]["footer"]["text"]

@@ -203,3 +203,12 @@ async def test_webhook_mode_checks_the_secret_token(core_app):
         assert api.sent("setWebhook")[0].params["secret_token"] == "s3cret"
     finally:
         await stop_telegram(application)
+
+
+async def test_a_channel_admin_posts_feed_add_in_the_channel(tg):
+    post = {"channel_post": {"message_id": 9, "date": 1_790_000_000, "text": "/feed add onepiece 20",
+                             "chat": {"id": -100777, "type": "channel", "title": "OP deals"},
+                             "sender_chat": {"id": -100777, "type": "channel", "title": "OP deals"},
+                             "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}}
+    call = await say(tg, post)
+    assert call.params["chat_id"] == -100777 and "Feed #1 posts here: onepiece" in call.params["text"]

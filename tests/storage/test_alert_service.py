@@ -161,3 +161,39 @@ async def test_feed_posts_drops_within_its_hourly_cap(env):
     assert [r.target_id for r in rows] == ["c-1"]
     assert (payload["card_id"], payload["old_price"], payload["new_price"], payload["percent"]) == (
         "sv8-238", "100.00 USD", "70.00 USD", "-30.00%")
+
+
+async def test_daily_digest_goes_to_digest_feeds_once_a_day(env):
+    from bot.scheduler import digest_job
+    from core.history_service import HistoryService
+    from storage.history_repo import SqlHistoryQueries
+
+    service, store = env["service"], env["store"]
+    await service.add_feed(ADMIN, FeedSpec("discord", "c-1", "g-1", game="pokemon", digest=True))
+    await service.add_feed(ADMIN, FeedSpec("discord", "c-2", "g-1", game="pokemon", digest=False))
+    now = datetime.now(timezone.utc)
+    for hours, cents in ((30, 10000), (1, 13000)):  # +30 % within the last day
+        ts = (now - timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)
+        quote = Quote("tcgcsv", ts, "USD", market=Decimal(cents) / 100)
+        obs = Observation("x", "Holofoil", "x", "g", Match(PrintingKey("sv8-238", Finish.HOLOFOIL), 1, "t"), quote)
+        env["clock"].now = ts
+        await store.ingest(IngestUnit("tcgcsv", "u", ts, [obs]))
+    history = HistoryService(SqlHistoryQueries(env["engine"]))
+    assert await digest_job(env["engine"], history) == 1
+    assert await digest_job(env["engine"], history) == 1  # queued again: the day's dedup key keeps one row
+    async with env["engine"].connect() as conn:
+        rows = (await conn.execute(select(outbox.c.target_id, outbox.c.payload).where(
+            outbox.c.dedup_key.like("digest:%")))).all()
+    assert [r.target_id for r in rows] == ["c-1"]
+    payload = rows[0].payload if isinstance(rows[0].payload, dict) else json.loads(rows[0].payload)
+    assert payload["extra"]["lines"][0].startswith("▲ sv8-238 100.00 USD → 130.00 USD (+30.00%)")
+
+
+async def test_watchlist_lines_carry_change_and_age(env):
+    service, store = env["service"], env["store"]
+    await store.ingest(price_unit("sv8-238", 20000, 25))
+    await store.ingest(price_unit("sv8-238", 25000, 26))
+    await service.watch(ALICE, env["index"].get("sv8-238"), Finish.HOLOFOIL)
+    [line] = await service.watchlist(ALICE)
+    [quote] = line.prices
+    assert quote.market_cents == 25000 and quote.prev_cents == 20000 and round(quote.change_percent, 2) == 25.0
