@@ -100,6 +100,20 @@ class SqlHistoryQueries:
                     SeriesPoint(from_epoch(r[6]), _cents(r[7]), _cents(r[8]), _cents(r[9]), r[10]))
         return out
 
+    async def printing_series(self, printing_id: int, source_id: int, condition: int, currency: int,
+                              since: datetime | None = None) -> list[SeriesPoint]:
+        """One printing's points for one source/condition/currency: a single primary-key range scan."""
+        ph = price_history.c
+        query = (select(ph.ts, ph.market_cents, ph.low_cents, ph.high_cents, ph.sample_size)
+                 .where(ph.printing_id == printing_id, ph.source_id == source_id, ph.condition == condition,
+                        ph.currency == currency)
+                 .order_by(ph.ts))
+        if since is not None:
+            query = query.where(ph.ts >= epoch(since))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [SeriesPoint(from_epoch(r[0]), _cents(r[1]), _cents(r[2]), _cents(r[3]), r[4]) for r in rows]
+
     async def source_names(self) -> list[str]:
         async with self._engine.connect() as conn:
             return [r[0] for r in await conn.execute(select(data_sources.c.name).order_by(data_sources.c.name))]

@@ -103,6 +103,14 @@ async def main() -> None:
         bare = [t for cid in sample for t in timed_sync(lambda cid=cid: raw.execute(CARD_SERIES_SQL, (cid, since_s)).fetchall(), 1)]
         print(row(f"1-year history of one card, {label}", ours, bare))
         print(row(f"  raw sqlite3, same SQL, {label}", bare))
+    printing_sql = ("SELECT ts, market_cents, low_cents, high_cents, sample_size FROM price_history WHERE printing_id = ? "
+                    "AND source_id = 1 AND condition = 0 AND currency = 1 AND ts >= ? ORDER BY ts")
+    pids = random.sample(ids, SAMPLES)
+    for label in ("first pass", "warm"):
+        ours = [t for pid in pids for t in await timed(lambda pid=pid: history_q.printing_series(pid, 1, 0, 1, since), 1)]
+        bare = [t for pid in pids for t in timed_sync(lambda pid=pid: raw.execute(printing_sql, (pid, since_s)).fetchall(), 1)]
+        print(row(f"1-year history of one printing, {label}", ours, bare))
+        print(row(f"  raw sqlite3, same SQL, {label}", bare))
     latest_sql = ("SELECT c.canonical_id, p.finish, p.variant, s.name, l.condition, l.currency, l.ts, l.market_cents,"
                   " l.low_cents, l.mid_cents, l.high_cents, l.sample_size FROM latest_prices l JOIN printings p ON"
                   " p.id = l.printing_id JOIN cards c ON c.id = p.card_id JOIN data_sources s ON s.id = l.source_id"

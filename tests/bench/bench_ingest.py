@@ -63,6 +63,8 @@ def observations(keys: list[PrintingKey], day: datetime) -> list[IngestUnit]:
 
 async def build_base(db: Path) -> list[PrintingKey]:
     """Catalog + 60k printings + their mappings (a normal day: every product already mapped)."""
+    for suffix in ("", "-wal", "-shm"):  # always from scratch: the schema must be today's
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
     engine = create_engine(f"sqlite+aiosqlite:///{db}")
     await migrate.upgrade(engine)
     catalog = CatalogService(SqlCatalogRepository(engine))
@@ -178,7 +180,6 @@ async def main() -> None:
     WORK.mkdir(exist_ok=True)
     base, history = WORK / "base.db", WORK / f"history{args.days}.db"
     print("building the base database (catalog, 60k printings, mappings) ...", flush=True)
-    fresh_copy(Path("/dev/null"), base).unlink()
     keys = await build_base(base)
     ids = printing_ids(base, keys)
     print(f"building {args.days} days of history for {len(ids):,} printings ...", flush=True)

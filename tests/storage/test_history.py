@@ -94,3 +94,19 @@ async def test_bad_requests_get_clear_messages(engine, sample_index):
     with pytest.raises(HistoryError, match="Unknown period"):
         await history.trending(Game.POKEMON, "1y")
     assert await history.history(card, "30d") == []  # empty history is an answer, not an error
+
+
+async def test_printing_series_reads_one_printing(engine):
+    from storage.history_repo import SqlHistoryQueries
+    from tests.storage.test_ingest import CHARIZARD, DAY1, DAY2, obs, unit
+
+    catalog = CatalogService(SqlCatalogRepository(engine))
+    await catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
+    store = SqlPriceStore(engine)
+    await store.ingest(unit(obs("1", CHARIZARD, "112.35")))
+    await store.ingest(unit(obs("1", CHARIZARD, "110.00", ts=DAY2), ts=DAY2))
+    queries = SqlHistoryQueries(engine)
+    [key] = (await queries.series("sv3pt5-199")).keys()
+    source_id = await store.source_id("tcgcsv")
+    points = await queries.printing_series(key.printing_id, source_id, 0, 1)
+    assert [(p.ts, str(p.market)) for p in points] == [(DAY1, "112.35"), (DAY2, "110")]
