@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from datetime import datetime, timedelta
 
+from bot.chart_pool import ProcessChartRenderer
 from bot.config import Secrets, Settings
 from bot.sources import build_runners
 from core.alert_service import AlertService, AlertSettings
@@ -92,8 +93,14 @@ async def build_app(
                               privacy=SqlPrivacy(engine))
         deliverer = Deliverer(SqlOutbox(engine), rules, notifiers or {"console": ConsoleNotifier(clock=clock)},
                               delivery_policy(settings), clock=clock)
-        yield App(settings, engine, catalog, store, queries, PriceService(queries, clock), collector, http,
-                  HistoryService(SqlHistoryQueries(engine), clock, settings.history.max_chart_points), alerts, deliverer)
+        renderer = ProcessChartRenderer(settings.history.chart_workers) if settings.history.chart_workers else None
+        try:
+            yield App(settings, engine, catalog, store, queries, PriceService(queries, clock), collector, http,
+                      HistoryService(SqlHistoryQueries(engine), clock, settings.history.max_chart_points, renderer),
+                      alerts, deliverer)
+        finally:
+            if renderer is not None:
+                renderer.close()
     finally:
         await http.aclose()
         await engine.dispose()

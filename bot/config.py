@@ -65,6 +65,7 @@ class HistorySettings(_Section):
     maintenance_hour_utc: int = Field(4, ge=0, le=23)
     max_chart_points: int = Field(400, ge=20, le=5000)
     chart_theme: Literal["dark", "light"] = "dark"
+    chart_workers: int = Field(1, ge=0, le=8)  # render processes; 0 = a thread of this process
 
 
 class AlertsSettings(_Section):

@@ -5,7 +5,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Callable, Protocol
+from typing import Any, Awaitable, Callable, Protocol
 
 from core import charts
 from core.charts import ChartSeries, ChartSpec
@@ -56,12 +56,22 @@ class TrendingEntry:
     detail: Any  # a Mover for gainers/losers, an int (adds) for most_watched
 
 
+ChartRenderer = Callable[[ChartSpec], Awaitable[bytes]]
+
+
+async def render_in_thread(spec: ChartSpec) -> bytes:
+    return await asyncio.to_thread(charts.render_chart, spec)
+
+
 class HistoryService:
     def __init__(self, queries: HistoryQueries, clock: Callable[[], datetime] = utcnow,
-                 max_chart_points: int = 400) -> None:
+                 max_chart_points: int = 400, renderer: ChartRenderer | None = None) -> None:
+        """`renderer`: how a chart leaves the event loop (a worker thread by default; the service uses a
+        process pool, because matplotlib holds the GIL long enough to stall a busy loop)."""
         self._queries = queries
         self._clock = clock
         self._max_points = max_chart_points
+        self._render = renderer or render_in_thread
 
     async def _check_source(self, source: str | None) -> None:
         if source is None:
@@ -96,7 +106,7 @@ class HistoryService:
             raise HistoryError(f"Unknown theme “{theme}”. Use dark or light.")
         histories = [h for h in await self.history(card, period, source, now=now) if h.points and not h.variant]
         spec = chart_spec(card, card_set, period or "30d", histories, theme)
-        png = await asyncio.to_thread(charts.render_chart, spec)
+        png = await self._render(spec)
         return charts.clamp_size(png)
 
     async def trending(self, game: Game, period: str = "7d", kind: str = "gainers", limit: int = 10,

@@ -75,3 +75,14 @@ async def test_chart_renders_in_a_worker_thread(monkeypatch, sample_index):
     png = await HistoryService(Queries(), clock=lambda: NOW).chart(card, sample_index.set_of(card), "30d")
     assert png_size(png) == (800, 450)
     assert seen and seen[0] != loop_thread
+
+
+async def test_the_service_renders_charts_in_a_worker_process():
+    from bot.chart_pool import ProcessChartRenderer
+
+    renderer = ProcessChartRenderer(1)
+    try:
+        spec = ChartSpec("Charizard ex", "raw · USD", "USD", [ChartSeries("tcgcsv", series(30))])
+        assert png_size(await renderer(spec)) == (800, 450)
+    finally:
+        renderer.close()
