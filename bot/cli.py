@@ -16,7 +16,6 @@ from bot.service import services_of
 from core.models import Game
 from core.search import NotFound, SearchFilters
 
-SAMPLE_DIR = Path(__file__).parent / "sample"
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
@@ -124,8 +123,6 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     items = output.search_items(index, result)
     output.emit(args.json, items, output.search_text(result, items))
     return 1 if isinstance(result.outcome, NotFound) else 0
-
-
 
 
 async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
