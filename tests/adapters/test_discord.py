@@ -169,6 +169,8 @@ async def test_alert_set_with_a_slash_command_arrives_as_a_dm_once(bot):
     sent = [c for c in bot["fake"].messages_to(dm)]
     assert len(sent) == 2 and sent[-1].json["embeds"][0]["title"] == "Pikachu ex is at or below 250.00 USD"
     assert "289.99 USD → **240.00 USD**" in sent[-1].json["embeds"][0]["description"]
+    # a re-send of the same event carries the same nonce, which Discord enforces (drops the duplicate)
+    assert {c.json["nonce"] for c in sent} == {sent[0].json["nonce"]} and sent[-1].json["enforce_nonce"] is True
     assert (await deliverer.drain()).sent == 0  # once
 
 
