@@ -1,6 +1,7 @@
 """Console adapter: read "/command args" lines, render replies as plain text, write charts to files."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Awaitable, Callable
 
@@ -9,6 +10,7 @@ from adapters.replies import CardReply, ChartReply, ChoiceReply, ErrorReply, Fil
 from core.alert_service import Caller
 
 MAX_LINE = 1000
+log = logging.getLogger(__name__)
 
 
 def split_command(line: str) -> tuple[str, str] | None:
@@ -78,5 +80,10 @@ async def run_console(services: Services, caller: Caller, read: Callable[[], Awa
     """The interactive loop; `read` returns None at end of input."""
     write("tcgtracker chat — /help lists commands, Ctrl-D quits.")
     while (line := await read()) is not None:
-        if line.strip():
+        if not line.strip():
+            continue
+        try:
             write(await handle_line(services, caller, line, chart_dir))
+        except Exception:  # noqa: BLE001 - one failed command must not end the session
+            log.exception("console command failed: %s", line)
+            write("⚠ Something went wrong with that command; the details are in the log. Try again or /help.")

@@ -116,3 +116,22 @@ async def test_help_lists_every_command(chat):
 
 def test_every_catalog_command_is_bound_on_the_console():
     assert all(isinstance(c, Command) and COMMANDS[c.name] is c for c in CATALOG)
+
+
+async def test_a_failing_command_does_not_end_the_session(tmp_path, caplog):
+    """An unexpected error (here: the database is gone) is one friendly line; the next command still runs."""
+    from adapters.console.chat import run_console
+
+    class Broken:
+        def __getattr__(self, name):
+            raise RuntimeError("database is gone")
+
+    lines, out = iter(["/price pikachu 238/191", "/help"]), []
+
+    async def read():
+        return next(lines, None)
+
+    await run_console(Broken(), ME, read, out.append, tmp_path)
+    assert out[1].startswith("⚠ Something went wrong") and "Traceback" not in out[1]
+    assert out[2].startswith("Commands") and "/price" in out[2]
+    assert "database is gone" in caplog.text
