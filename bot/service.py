@@ -52,6 +52,9 @@ async def run_service(settings: Settings, roles: list[str] | None, stop: asyncio
     async with build_app(settings, migrate_now=True, secrets=secrets,
                          sources=None if "collector" in chosen else set()) as app:
         closers = await start_chat_adapters(app, secrets, [r for r in chosen if r in ("discord", "telegram")])
+        if "deliverer" in chosen:
+            log.info("deliverer sends to %s (other platforms' alerts wait for the process running their adapter)",
+                     ", ".join(app.deliverer.notifiers))
         scheduler = build_scheduler(
             settings, app.collector if "collector" in chosen else _no_collection(app),
             engine=app.engine if "collector" in chosen else None,

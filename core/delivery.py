@@ -1,7 +1,8 @@
 """Delivery: drain the outbox through the notifiers, mark sent only after the platform accepted it.
 
 At-least-once: a deliverer that dies between sending and marking leaves the row leased; when the lease
-expires another deliverer sends it again. Notifiers get the message's dedup key so a platform that can
+expires another deliverer sends it again. A deliverer claims only rows for the platforms it has a
+notifier for (the chat adapters running in its process); the rest wait, untouched, for one that can. Notifiers get the message's dedup key so a platform that can
 (Discord's message nonce) drops the duplicate; otherwise the user may see one repeat, never a loss."""
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class Notifier(Protocol):
 
 
 class OutboxPort(Protocol):
-    async def claim(self, batch: int, lease: timedelta, now: datetime) -> list: ...
+    async def claim(self, batch: int, lease: timedelta, now: datetime, platforms: list[str]) -> list: ...
     async def mark_sent(self, item, now: datetime, detail: str | None = None) -> None: ...  # noqa: ANN001
     async def mark_retry(self, item, error: str, next_at: datetime, now: datetime) -> None: ...  # noqa: ANN001
     async def mark_failed(self, item, error: str, now: datetime) -> None: ...  # noqa: ANN001
@@ -72,7 +73,8 @@ class Deliverer:
     async def drain_once(self) -> DeliveryReport:
         """One batch. Call again while it returns work; the scheduler does."""
         report = DeliveryReport()
-        for item in await self._outbox.claim(self._policy.batch, self._policy.lease, self._clock()):
+        platforms = list(self.notifiers)  # a chat adapter running in this process registers its notifier
+        for item in await self._outbox.claim(self._policy.batch, self._policy.lease, self._clock(), platforms):
             await self._deliver(item, report)
         return report
 
@@ -90,7 +92,7 @@ class Deliverer:
 
     async def _deliver(self, item, report: DeliveryReport) -> None:  # noqa: ANN001 - OutboxItem
         notifier = self.notifiers.get(item.platform)
-        if notifier is None:  # that adapter is not running in any process yet: wait, do not drop
+        if notifier is None:  # its adapter stopped after the claim: wait, do not drop
             await self._retry(item, f"no {item.platform} notifier running", None, report)
             return
         try:

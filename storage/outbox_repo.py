@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.tables import notification_log, outbox
@@ -14,7 +14,8 @@ _CLAIM = """
 UPDATE outbox SET status = 'sending', lease_until = :lease_until, attempts = attempts + 1
 WHERE id IN (
     SELECT id FROM outbox
-    WHERE (status = 'pending' AND next_attempt_at <= :now) OR (status = 'sending' AND lease_until < :now)
+    WHERE ((status = 'pending' AND next_attempt_at <= :now) OR (status = 'sending' AND lease_until < :now))
+      AND target_platform IN :platforms
     ORDER BY id LIMIT :batch {lock}
 )
 RETURNING id, dedup_key, rule_id, feed_id, target_platform, target_id, payload, attempts
@@ -37,11 +38,16 @@ class SqlOutbox:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def claim(self, batch: int, lease: timedelta, now: datetime) -> list[OutboxItem]:
-        """Take up to `batch` due rows; rows whose holder died (lease expired) come back."""
+    async def claim(self, batch: int, lease: timedelta, now: datetime, platforms: list[str]) -> list[OutboxItem]:
+        """Take up to `batch` due rows for `platforms` (those this process can send to; the others wait for
+        a process that can); rows whose holder died (lease expired) come back."""
+        if not platforms:
+            return []
         postgres = self._engine.dialect.name == "postgresql"
-        statement = text(_CLAIM.format(lock="FOR UPDATE SKIP LOCKED" if postgres else ""))
-        params = {"lease_until": _param(now + lease, postgres), "now": _param(now, postgres), "batch": batch}
+        statement = text(_CLAIM.format(lock="FOR UPDATE SKIP LOCKED" if postgres else "")).bindparams(
+            bindparam("platforms", expanding=True))
+        params = {"lease_until": _param(now + lease, postgres), "now": _param(now, postgres), "batch": batch,
+                  "platforms": sorted(platforms)}
         async with self._engine.begin() as conn:
             rows = (await conn.execute(statement, params)).all()
         return sorted((OutboxItem(r[0], r[1], r[2], r[3], r[4], r[5], _json(r[6]), r[7]) for r in rows),

@@ -113,11 +113,23 @@ async def test_a_crash_between_send_and_mark_resends_once_with_the_same_key(env,
     assert (await survivor.drain()).sent == 0 and await statuses(engine) == {"sent": 1}
 
 
-async def test_no_notifier_for_a_platform_waits_instead_of_dropping(env):  # noqa: F811
+async def test_a_deliverer_leaves_platforms_it_cannot_send_to_for_one_that_can(env):  # noqa: F811
+    """Split roles: a process without the Telegram adapter neither sends nor burns attempts on Telegram
+    alerts, however long that adapter is down; the process that runs it delivers them."""
     engine, clock = env["engine"], FixedClock()
-    await enqueue(engine, clock, 1, platform="telegram")
-    report = await deliverer(engine, FakeNotifier(), clock).drain_once()
-    assert report.retried == 1 and await statuses(engine) == {"pending": 1}
+    await enqueue(engine, clock, 3, platform="telegram")
+    console_only = deliverer(engine, FakeNotifier(), clock)
+    for _ in range(POLICY.max_attempts + 2):
+        report = await console_only.drain_once()
+        assert (report.sent, report.retried, report.failed) == (0, 0, 0)
+        clock.advance(seconds=3600)
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(func.max(outbox.c.attempts)))).scalar() == 0
+    telegram = FakeNotifier()
+    with_telegram = Deliverer(SqlOutbox(engine), SqlRules(engine, SqlPriceStore(engine)),
+                              {"console": FakeNotifier(), "telegram": telegram}, POLICY, clock)
+    assert (await with_telegram.drain()).sent == 3 and await statuses(engine) == {"sent": 3}
+    assert sorted(m.dedup_key for _, m in telegram.sent) == ["k0", "k1", "k2"]
 
 
 @pytest.mark.postgres
