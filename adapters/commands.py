@@ -218,11 +218,18 @@ async def _watch(services: Services, call: Invocation) -> Reply:
     return TextReply(text=f"{verb} {card.name} ({card.canonical_id}).", ephemeral=True)
 
 
+def _id_arg(call: Invocation) -> int | None:
+    """'12' or '#12' -> 12; None for anything else, including numbers no id can have (they would
+    overflow the database's integer column instead of getting a friendly "not yours")."""
+    raw = str(call.args.get("id", "")).strip().lstrip("#")
+    return int(raw) if raw.isdigit() and int(raw) < 2**31 else None
+
+
 async def _unwatch(services: Services, call: Invocation) -> Reply:
-    item = call.args.get("id", "").lstrip("#")
-    if not item.isdigit():
+    item = _id_arg(call)
+    if item is None:
         return ErrorReply(message="Give the number from /watchlist, e.g. /unwatch 3.")
-    await services.alerts.unwatch(call.caller, int(item))
+    await services.alerts.unwatch(call.caller, item)
     return TextReply(text=f"Removed #{item} from your watchlist.", ephemeral=True)
 
 
@@ -270,8 +277,8 @@ async def _alert_list(services: Services, call: Invocation) -> Reply:
 
 
 def _rule_id(call: Invocation) -> int | ErrorReply:
-    raw = call.args.get("id", "").lstrip("#")
-    return int(raw) if raw.isdigit() else ErrorReply(message="Give the alert number from /alert list, e.g. 12.")
+    rule_id = _id_arg(call)
+    return rule_id if rule_id is not None else ErrorReply(message="Give the alert number from /alert list, e.g. 12.")
 
 
 async def _alert_remove(services: Services, call: Invocation) -> Reply:
@@ -357,11 +364,11 @@ async def _feed_list(services: Services, call: Invocation) -> Reply:
 
 
 async def _feed_remove(services: Services, call: Invocation) -> Reply:
-    raw = call.args.get("id", "").lstrip("#")
-    if not raw.isdigit():
+    feed_id = _id_arg(call)
+    if feed_id is None:
         return ErrorReply(message="Give the feed number from /feed list.")
-    await services.alerts.remove_feed(call.caller, int(raw))
-    return TextReply(text=f"Feed #{raw} removed.")
+    await services.alerts.remove_feed(call.caller, feed_id)
+    return TextReply(text=f"Feed #{feed_id} removed.")
 
 
 async def _export(services: Services, call: Invocation) -> Reply:

@@ -85,7 +85,9 @@ async def test_alerts_are_private_and_bad_input_is_explained(chat):
     assert "Give a price" in await chat("/alert add sv3pt5 199 below")
     assert "more than zero" in await chat("/alert add sv3pt5 199 below -5")
     assert "Which alert?" in await chat("/alert add sv3pt5 199")
-    assert "Alert #1 removed" in await chat("/alert remove 1")
+    for bad in ("/alert remove 99999999999999999999", "/alert history 4294967296", "/unwatch 1e5"):
+        assert "Give the" in await chat(bad)  # an id no row can have is explained, not a database error
+    assert "Alert #1 removed" in await chat("/alert remove #1")
 
 
 async def test_watchlist_flow(chat):
