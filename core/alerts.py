@@ -87,6 +87,8 @@ def make_rule(kind: str, currency: str = "USD", *, threshold: object = None, per
 
 
 def _decimal_in(raw: object, low: float, high: float, what: str) -> Decimal:
+    if raw is None or not str(raw).strip():
+        raise RuleError(f"Give the {what} (a number between {low} and {high}).")
     try:
         value = Decimal(str(raw).strip().rstrip("%"))
     except (InvalidOperation, AttributeError) as err:

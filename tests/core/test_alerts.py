@@ -53,6 +53,7 @@ def test_availability_is_one_shot():
     ({"kind": "pct_move", "percent": "0"}, "must not be zero"),
     ({"kind": "pct_move", "percent": "-150"}, "between"),
     ({"kind": "pct_move", "percent": "-10", "window_days": "0"}, "between"),
+    ({"kind": "pct_move"}, "Give the percent move"),
     ({"kind": "cheaper", "threshold": "1"}, "Unknown alert type"),
     ({"kind": "below", "threshold": "1", "currency": "DOGE"}, "Unknown currency"),
 ])
