@@ -2,8 +2,9 @@
 
 At-least-once: a deliverer that dies between sending and marking leaves the row leased; when the lease
 expires another deliverer sends it again. A deliverer claims only rows for the platforms it has a
-notifier for (the chat adapters running in its process); the rest wait, untouched, for one that can. Notifiers get the message's dedup key so a platform that can
-(Discord's message nonce) drops the duplicate; otherwise the user may see one repeat, never a loss."""
+notifier for (the chat adapters running in its process); the rest wait, untouched, for one that can.
+Notifiers get the message's dedup key so a platform that can (Discord's enforced message nonce) drops
+the duplicate; otherwise the user may see one repeat, never a loss."""
 from __future__ import annotations
 
 import logging
