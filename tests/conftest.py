@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from pathlib import Path
@@ -117,3 +118,21 @@ def real_index(real_catalog):
 
     poke, op = real_catalog
     return CatalogIndex([*poke.sets.values(), *op.sets.values()], [*poke.cards.values(), *op.cards.values()])
+
+
+@contextlib.asynccontextmanager
+async def sample_app(db_path: Path):
+    """The app on a fresh SQLite file holding the bundled sample catalog and one tcgcsv collection of it
+    (served from `bot/sample/tcgcsv`): what the chat adapters' tests talk to."""
+    from bot.app import build_app
+    from bot.config import Settings
+    from core.sources.files import FolderTransport
+
+    settings = Settings.model_validate({
+        "database": {"url": f"sqlite+aiosqlite:///{db_path}"},
+        "sources": {"tcgcsv": {"enabled": True, "base_url": "http://tcgcsv.test"}},
+    })
+    async with build_app(settings, transport=FolderTransport(SAMPLE_DIR / "tcgcsv")) as app:
+        await app.catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
+        await app.collector.collect("tcgcsv")
+        yield app

@@ -10,8 +10,7 @@ from adapters.commands import Invocation, dispatch
 from bot.cli import services_of
 from bot.config import Settings
 from core.alert_service import Caller
-from core.sources.files import FolderTransport
-from tests.conftest import SAMPLE_DIR
+from tests.conftest import SAMPLE_DIR, sample_app
 
 ME = Caller("console", "ash", "Ash")
 GARY = Caller("console", "gary", "Gary")
@@ -19,13 +18,7 @@ GARY = Caller("console", "gary", "Gary")
 
 @pytest.fixture
 async def chat(tmp_path):
-    settings = Settings.model_validate({
-        "database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"},
-        "sources": {"tcgcsv": {"enabled": True, "base_url": "http://tcgcsv.test"}},
-    })
-    async with build_app(settings, transport=FolderTransport(SAMPLE_DIR / "tcgcsv")) as app:
-        await app.catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
-        await app.collector.collect("tcgcsv")
+    async with sample_app(tmp_path / "chat.db") as app:
         services = services_of(app)
 
         async def say(line: str, who: Caller = ME) -> str:

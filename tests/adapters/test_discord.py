@@ -11,31 +11,22 @@ import pytest
 from adapters.commands import COMMANDS
 from adapters.discord.client import DiscordNotifier, make_client
 from adapters.discord.commands import bound_names
-from bot.app import build_app
 from bot.cli import services_of
-from bot.config import Settings
 from core.ingest import IngestUnit, Observation
 from core.mapping import Match, PrintingKey
 from core.models import Finish
 from core.prices import Quote
-from core.sources.files import FolderTransport
 from tests.adapters.discord_fake import APP_ID, FakeDiscord, component, interaction
-from tests.conftest import SAMPLE_DIR
+from tests.conftest import sample_app
 
 EPHEMERAL = 64
 
 
 @pytest.fixture
 async def bot(tmp_path, monkeypatch):
-    settings = Settings.model_validate({
-        "database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'discord.db'}"},
-        "sources": {"tcgcsv": {"enabled": True, "base_url": "http://tcgcsv.test"}},
-    })
     fake = FakeDiscord()
     monkeypatch.setattr(discord.http.Route, "BASE", await fake.start())
-    async with build_app(settings, transport=FolderTransport(SAMPLE_DIR / "tcgcsv")) as app:
-        await app.catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
-        await app.collector.collect("tcgcsv")
+    async with sample_app(tmp_path / "discord.db") as app:
         client = make_client(services_of(app), application_id=APP_ID)
         await client.login("test-token")  # real login: GET /users/@me, application info, command sync
 

@@ -12,27 +12,18 @@ import pytest
 from adapters.commands import COMMANDS
 from adapters.telegram.bot import bound_names, build_application, start_telegram, stop_telegram
 from adapters.telegram.notify import TelegramNotifier
-from bot.app import build_app
 from bot.cli import services_of
-from bot.config import Settings
 from core.ingest import IngestUnit, Observation
 from core.mapping import Match, PrintingKey
 from core.models import Finish
 from core.prices import Quote
-from core.sources.files import FolderTransport
 from tests.adapters.telegram_fake import TOKEN, BotAPI, FakeRequest, HttpBotAPI, callback, command, inline
-from tests.conftest import SAMPLE_DIR
+from tests.conftest import sample_app
 
 
 @pytest.fixture
 async def core_app(tmp_path):
-    settings = Settings.model_validate({
-        "database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'tg.db'}"},
-        "sources": {"tcgcsv": {"enabled": True, "base_url": "http://tcgcsv.test"}},
-    })
-    async with build_app(settings, transport=FolderTransport(SAMPLE_DIR / "tcgcsv")) as app:
-        await app.catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
-        await app.collector.collect("tcgcsv")
+    async with sample_app(tmp_path / "tg.db") as app:
         yield app
 
 
