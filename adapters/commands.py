@@ -22,6 +22,7 @@ from adapters.replies import (
     Reply,
     TextReply,
 )
+from core.api_keys import ApiKeyService
 from core.alert_service import AlertService, Caller, FeedSpec, PermissionDenied, parse_condition
 from core.alerts import RuleError
 from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, HistoryService
@@ -41,6 +42,7 @@ class Services:
     prices: PriceService
     history: HistoryService
     alerts: AlertService
+    keys: ApiKeyService | None = None  # None where no API is offered
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Command:
     params: tuple[Param, ...]
     run: Handler
     admin_only: bool = False  # Discord: hidden behind Manage Server by default; the core checks anyway
+    private_only: bool = False  # the reply is a secret: platforms without private replies in groups refuse there
 
     def parse(self, text: str) -> dict[str, str]:
         """Free text -> args: trailing simple params are read from the end, the rest is the card/query."""
@@ -385,6 +388,35 @@ async def _forget(services: Services, call: Invocation) -> Reply:
     return TextReply(text="Done: everything we kept about you is deleted.", ephemeral=True)
 
 
+def _keys(services: Services) -> ApiKeyService:
+    if services.keys is None:
+        raise RuleError("This bot does not offer the HTTP API.")
+    return services.keys
+
+
+async def _apikey_create(services: Services, call: Invocation) -> Reply:
+    key_id, key = await _keys(services).create(call.caller, call.args.get("name"))
+    return TextReply(text=f"API key #{key_id}: {key}\nKeep it secret: it is shown only this once and acts as you "
+                          "(your watchlist and alerts). Send it as the X-API-Key header. Revoke it with "
+                          f"/apikey revoke {key_id}.", ephemeral=True)
+
+
+async def _apikey_list(services: Services, call: Invocation) -> Reply:
+    keys = await _keys(services).list(call.caller)
+    rows = tuple(f"#{k.id} {k.name} · {k.hint} · created {k.created_at:%Y-%m-%d} · "
+                 + (f"last used {k.last_used_at:%Y-%m-%d %H:%M} UTC" if k.last_used_at else "never used") for k in keys)
+    return ListReply(title="Your API keys", rows=rows, empty="No API keys. Create one with /apikey create.",
+                     ephemeral=True)
+
+
+async def _apikey_revoke(services: Services, call: Invocation) -> Reply:
+    key_id = _id_arg(call)
+    if key_id is None:
+        return ErrorReply(message="Give the key number from /apikey list, e.g. /apikey revoke 2.")
+    await _keys(services).revoke(call.caller, key_id)
+    return TextReply(text=f"API key #{key_id} revoked: it stops working now.", ephemeral=True)
+
+
 async def _help(services: Services, call: Invocation) -> Reply:
     return ListReply(title="Commands", rows=tuple(f"/{c.name} — {c.help}" for c in CATALOG), ephemeral=True)
 
@@ -421,6 +453,10 @@ CATALOG: tuple[Command, ...] = (
     Command("feed list", "the price feeds of this channel", (), _feed_list),
     Command("feed remove", "stop a price feed (admins)", (Param("id", "the feed number", "int"),), _feed_remove,
             admin_only=True),
+    Command("apikey create", "a key for the HTTP API, shown once (acts as you)",
+            (Param("name", "what it is for, e.g. spreadsheet", "text", False),), _apikey_create, private_only=True),
+    Command("apikey list", "your HTTP API keys", (), _apikey_list),
+    Command("apikey revoke", "stop an HTTP API key now", (Param("id", "the key number", "int"),), _apikey_revoke),
     Command("export", "download everything we keep about you (JSON)", (), _export),
     Command("forget", "delete everything we keep about you", (Param("confirm", "type confirm", "choice", False,
                                                                      ("confirm",)),), _forget),

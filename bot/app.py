@@ -15,6 +15,7 @@ from bot.chart_pool import ProcessChartRenderer
 from bot.config import Secrets, Settings
 from bot.sources import build_runners
 from core.alert_service import AlertService, AlertSettings
+from core.api_keys import ApiKeyService
 from core.collect import CollectService
 from core.delivery import ConsoleNotifier, Deliverer, DeliveryPolicy, Notifier
 from core.models import utcnow
@@ -23,6 +24,7 @@ from core.price_service import PriceService
 from core.services import CatalogService
 from storage import migrate
 from storage.accounts_repo import SqlAccounts, SqlPrivacy
+from storage.api_keys_repo import SqlApiKeys
 from storage.catalog_repo import SqlCatalogRepository
 from storage.db import create_engine
 from storage.history_repo import SqlHistoryQueries
@@ -48,6 +50,7 @@ class App:
     history: HistoryService
     alerts: AlertService
     deliverer: Deliverer
+    keys: ApiKeyService
 
 
 def alert_settings(settings: Settings) -> AlertSettings:
@@ -97,7 +100,8 @@ async def build_app(
         try:
             yield App(settings, engine, catalog, store, queries, PriceService(queries, clock), collector, http,
                       HistoryService(SqlHistoryQueries(engine), clock, settings.history.max_chart_points, renderer),
-                      alerts, deliverer)
+                      alerts, deliverer, ApiKeyService(SqlApiKeys(engine), alerts.user, settings.api.max_keys_per_user,
+                                                       clock))
         finally:
             if renderer is not None:
                 renderer.close()

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(handler=cmd_chat, json=False)
 
     run = commands.add_parser("run", help="run the service until SIGINT/SIGTERM (all roles by default)")
-    run.add_argument("--role", help="comma-separated: collector,evaluator,deliverer,discord,telegram")
+    run.add_argument("--role", help="comma-separated: collector,evaluator,deliverer,discord,telegram,api")
     _json_flag(run).set_defaults(handler=cmd_run)
 
     demo = commands.add_parser("demo", help="offline demo: import, 90 days of collection, alerts, charts")

@@ -119,6 +119,20 @@ class MetricsSettings(_Section):
     port: int = Field(9108, ge=0, le=65535)
 
 
+class ApiSettings(_Section):
+    """The HTTP API (`--role api`): /v1 endpoints for scripts, spreadsheets and websites."""
+
+    enabled: bool = False  # also run the api role when no --role is given
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    requests_per_hour: int = Field(1000, ge=1)
+    burst_per_minute: int = Field(100, ge=1)
+    max_keys_per_user: int = Field(5, ge=1, le=100)
+    cache_seconds: int = Field(60, ge=0, le=86400)  # Cache-Control max-age of read endpoints
+    root_path: str = ""  # when served under a prefix behind a reverse proxy, e.g. "/tcg"
+    cors_origins: list[str] = []  # web pages allowed to call the API from a browser
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -140,6 +154,7 @@ class Settings(BaseSettings):
     discord: DiscordSettings = DiscordSettings()
     telegram: TelegramSettings = TelegramSettings()
     metrics: MetricsSettings = MetricsSettings()
+    api: ApiSettings = ApiSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @classmethod

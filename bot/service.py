@@ -1,8 +1,8 @@
 """`tcgtracker run`: one process with the roles it is given; several processes share one database.
 
 Roles: collector (scheduled collection + maintenance), evaluator (periodic full alert evaluation, a
-safety net beside the per-ingest one), deliverer (outbox), discord, telegram. Default: every role whose
-prerequisites are there (chat roles need their token)."""
+safety net beside the per-ingest one), deliverer (outbox), discord, telegram, api (HTTP API). Default:
+every role whose prerequisites are there (chat roles need their token, the api `[api] enabled`)."""
 from __future__ import annotations
 
 import asyncio
@@ -18,11 +18,11 @@ from core.models import utcnow
 from storage.alert_eval import evaluate
 
 log = logging.getLogger(__name__)
-ROLES = ("collector", "evaluator", "deliverer", "discord", "telegram")
+ROLES = ("collector", "evaluator", "deliverer", "discord", "telegram", "api")
 STOP_GRACE_S = 30.0
 
 
-def choose_roles(requested: list[str] | None, secrets: Secrets) -> list[str]:
+def choose_roles(requested: list[str] | None, secrets: Secrets, api_enabled: bool = False) -> list[str]:
     if requested:
         unknown = set(requested) - set(ROLES)
         if unknown:
@@ -33,7 +33,7 @@ def choose_roles(requested: list[str] | None, secrets: Secrets) -> list[str]:
         return list(dict.fromkeys(requested))
     roles = ["collector", "evaluator", "deliverer"]
     roles += [r for r, token in (("discord", secrets.discord_token), ("telegram", secrets.telegram_token)) if token]
-    return roles
+    return roles + ["api"] if api_enabled else roles
 
 
 async def evaluate_job(app: App) -> None:
@@ -48,10 +48,14 @@ async def run_service(settings: Settings, roles: list[str] | None, stop: asyncio
                       ready: asyncio.Event | None = None) -> list[str]:
     started = time.perf_counter()
     secrets = Secrets()
-    chosen = choose_roles(roles, secrets)
+    chosen = choose_roles(roles, secrets, settings.api.enabled)
     async with build_app(settings, migrate_now=True, secrets=secrets,
                          sources=None if "collector" in chosen else set()) as app:
         closers = await start_chat_adapters(app, secrets, [r for r in chosen if r in ("discord", "telegram")])
+        if "api" in chosen:
+            from bot.api_server import start_api
+
+            closers.append(await start_api(app, services_of(app)))
         if "deliverer" in chosen:
             log.info("deliverer sends to %s (other platforms' alerts wait for the process running their adapter)",
                      ", ".join(app.deliverer.notifiers))
@@ -86,7 +90,7 @@ async def run_service(settings: Settings, roles: list[str] | None, stop: asyncio
 def services_of(app: App):  # noqa: ANN201 - adapters.commands.Services
     from adapters.commands import Services
 
-    return Services(app.catalog, app.prices, app.history, app.alerts)
+    return Services(app.catalog, app.prices, app.history, app.alerts, app.keys)
 
 
 async def start_chat_adapters(app: App, secrets: Secrets, roles: list[str]) -> list:

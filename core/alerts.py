@@ -31,6 +31,10 @@ class RuleError(ValueError):
     """A rule a user asked for that cannot be made; the message says what to change."""
 
 
+class LimitReached(RuleError):
+    """The person already has as many alerts (or API keys) as allowed; the message says which limit."""
+
+
 @dataclass(frozen=True)
 class RuleSpec:
     kind: RuleKind

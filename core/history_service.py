@@ -22,6 +22,10 @@ class HistoryError(ValueError):
     """Bad history request (unknown source, period, kind); the message is for the user."""
 
 
+class UnknownSource(LookupError, HistoryError):
+    """A source name we hold no prices from (a 404 to the HTTP API, a friendly message in chat)."""
+
+
 class HistoryQueries(Protocol):
     async def series(self, canonical_id: str, since: datetime | None = None, source: str | None = None,
                      condition: int | None = None) -> dict[Any, list[SeriesPoint]]: ...
@@ -78,7 +82,7 @@ class HistoryService:
             return
         known = await self._queries.source_names()
         if source not in known:
-            raise HistoryError(f"Unknown source “{source}”. Known sources: {', '.join(known) or 'none yet'}.")
+            raise UnknownSource(f"Unknown source “{source}”. Known sources: {', '.join(known) or 'none yet'}.")
 
     async def history(self, card: Card, period: str | None = "30d", source: str | None = None,
                       condition: int | None = None, now: datetime | None = None) -> list[PrintingHistory]:

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from core.models import Condition
 
+PRICE_SOURCES = ("tcgcsv", "tcgplayer", "pokemontcg", "cardmarket", "ebay")  # names price points carry
 CURRENCIES = {"USD": 1, "EUR": 2, "GBP": 3, "JPY": 4, "CAD": 5, "AUD": 6}
 CURRENCY_BY_CODE = {v: k for k, v in CURRENCIES.items()}
 

@@ -14,6 +14,7 @@ from storage.price_repo import SqlPriceStore
 from storage.sql import insert_ignore
 from storage.tables import (
     alert_rules,
+    api_keys,
     cards,
     channel_subscriptions,
     link_codes,
@@ -118,6 +119,7 @@ class SqlAccounts:
         await conn.execute(delete(watchlist_items).where(w.user_id == source, duplicate))
         await conn.execute(update(watchlist_items).where(w.user_id == source).values(user_id=target))
         await conn.execute(update(alert_rules).where(alert_rules.c.user_id == source).values(user_id=target))
+        await conn.execute(update(api_keys).where(api_keys.c.user_id == source).values(user_id=target))
         await conn.execute(update(channel_subscriptions).where(channel_subscriptions.c.created_by == source)
                            .values(created_by=target))
         await conn.execute(delete(users).where(users.c.id == source))
@@ -176,8 +178,12 @@ class SqlPrivacy:
             history = await _rows(conn, select(n.rule_id, n.status, n.detail, n.platform, n.created_at)
                                   .where(n.rule_id.in_(rule_ids))) if rule_ids else []
             feeds = await _rows(conn, select(channel_subscriptions).where(channel_subscriptions.c.created_by == user_id))
+            k = api_keys.c
+            keys = await _rows(conn, select(k.id, k.name, k.hint, k.platform, k.created_at, k.last_used_at,
+                                            k.revoked_at).where(k.user_id == user_id))
         return {"person": person[0] if person else None, "identities": identities, "watchlist": watchlist,
-                "alert_rules": rules, "alert_history": history, "feeds_created": feeds}
+                "alert_rules": rules, "alert_history": history, "feeds_created": feeds,
+                "api_keys": keys}
 
     async def watch_items(self, conn, user_id: int) -> list[WatchItem]:  # noqa: ANN001
         w, p, c = watchlist_items.c, printings.c, cards.c

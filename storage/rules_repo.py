@@ -8,16 +8,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.alert_service import FeedSpec
-from core.alerts import RuleSpec
+from core.alerts import LimitReached, RuleSpec
 from core.mapping import PrintingKey
 from core.models import Finish, utcnow
 from storage.accounts_repo import NotYours
 from storage.price_repo import SqlPriceStore
 from storage.tables import alert_rules, cards, channel_subscriptions, data_sources, notification_log, printings
-
-
-class LimitReached(ValueError):
-    """The user has as many rules as allowed."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +65,7 @@ class SqlRules:
             printing_id = (await self._store.ensure_printings(conn, [key])).get(key)
             if printing_id is None:
                 raise NotYours(f"No card {key.card_id} in the catalog.")
-            source_id = await self._store.source_id(source, conn) if source else None
+            source_id = await self._known_source(conn, source) if source else None
             return (await conn.execute(alert_rules.insert().values(
                 user_id=user_id, printing_id=printing_id, condition=condition, source_id=source_id,
                 currency=CURRENCIES[spec.currency], kind=spec.kind.value, threshold_cents=spec.threshold_cents,
@@ -77,6 +73,20 @@ class SqlRules:
                 cooldown_s=spec.cooldown_s, confirm_snapshots=spec.confirm_snapshots, state="armed",
                 target_platform=target[0], target_id=target[1], created_at=utcnow(),
             ).returning(alert_rules.c.id))).scalar_one()
+
+    async def _known_source(self, conn, name: str) -> int:  # noqa: ANN001
+        """A rule on a source that never prices anything would never fire: refuse a typo instead."""
+        from core.prices import PRICE_SOURCES
+
+        ds = data_sources.c
+        rows = (await conn.execute(select(ds.id, ds.name).order_by(ds.name))).all()
+        found = [row.id for row in rows if row.name == name]
+        if found:
+            return found[0]
+        if name not in PRICE_SOURCES:
+            known = sorted({*PRICE_SOURCES, *(row.name for row in rows)})
+            raise NotYours(f"Unknown source “{name}”. Known sources: {', '.join(known)}.")
+        return await self._store.source_id(name, conn)
 
     async def list(self, user_id: int, rule_id: int | None = None) -> list[RuleRow]:
         from core.prices import CURRENCY_BY_CODE

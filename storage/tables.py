@@ -233,6 +233,21 @@ link_codes = Table(
     _ts("used_at"),
 )
 
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(50), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),  # sha256 of the key; the key itself is never kept
+    Column("hint", String(16), nullable=False),
+    Column("platform", String(16), nullable=False),  # the chat identity it acts as (and alerts go to)
+    Column("platform_user_id", String(64), nullable=False),
+    _ts("created_at", nullable=False),
+    _ts("last_used_at"),
+    _ts("revoked_at"),
+)
+
 watchlist_items = Table(
     "watchlist_items",
     metadata,

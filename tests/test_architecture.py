@@ -5,7 +5,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FRAMEWORKS = {"discord", "telegram", "sqlalchemy", "alembic", "asyncpg", "aiosqlite"}
+FRAMEWORKS = {"discord", "telegram", "sqlalchemy", "alembic", "asyncpg", "aiosqlite", "fastapi", "starlette", "uvicorn"}
 ALLOWED_ONLY_IN = {"httpx": ("core/sources/",), "matplotlib": ("core/charts.py",)}
 
 
@@ -49,3 +49,7 @@ def test_adapters_do_not_import_each_other_storage_or_bot():
             assert "telegram" not in imported, rel
         if rel.startswith("adapters/telegram/"):
             assert "discord" not in imported, rel
+        if not rel.startswith("adapters/http/"):
+            assert not imported & {"fastapi", "starlette", "uvicorn"}, rel
+        else:
+            assert not imported & {"discord", "telegram"}, rel

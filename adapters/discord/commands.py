@@ -217,6 +217,23 @@ def bind(tree: app_commands.CommandTree, services: Services) -> Binder:
 
     tree.add_command(feed)
 
+    apikey = app_commands.Group(name="apikey", description="keys for the HTTP API")
+
+    @apikey.command(name="create", description=_t(COMMANDS["apikey create"].help))
+    @app_commands.describe(name="what it is for, e.g. spreadsheet")
+    async def apikey_create(interaction: discord.Interaction, name: str | None = None) -> None:
+        await binder.run(interaction, "apikey create", name=name)
+
+    @apikey.command(name="list", description=_t(COMMANDS["apikey list"].help))
+    async def apikey_list(interaction: discord.Interaction) -> None:
+        await binder.run(interaction, "apikey list")
+
+    @apikey.command(name="revoke", description=_t(COMMANDS["apikey revoke"].help))
+    async def apikey_revoke(interaction: discord.Interaction, id: int) -> None:  # noqa: A002
+        await binder.run(interaction, "apikey revoke", id=id)
+
+    tree.add_command(apikey)
+
     @tree.command(name="export", description=_t(COMMANDS["export"].help))
     async def export(interaction: discord.Interaction) -> None:
         await binder.run(interaction, "export")

@@ -36,7 +36,7 @@ from adapters.telegram.render import e, list_pages, text_of
 from core.alert_service import Caller
 
 log = logging.getLogger(__name__)
-GROUPS = ("alert", "feed")  # /alert add ..., /feed list ...
+GROUPS = ("alert", "feed", "apikey")  # /alert add ..., /feed list ...
 PROMPTS = {"card": "Which card? Reply with a name, a set and number (sv3pt5 199) or an id (OP05-119).",
            "query": "What should I look for?", "id": "Which number?"}
 
@@ -100,6 +100,11 @@ class TelegramBot:
         await self.run(update, context, name, COMMANDS[name].parse(update.effective_message.text or ""))
 
     async def run(self, update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, args: dict[str, str]) -> None:
+        chat = update.effective_chat
+        if COMMANDS[name].private_only and chat is not None and chat.type != ChatType.PRIVATE:
+            await context.bot.send_message(chat.id, f"🔒 /{e(name)} answers with a secret: send it to me in a "
+                                                    "private chat.", parse_mode=ParseMode.HTML)
+            return
         admin = name.startswith("feed ") and await self.is_admin(update, context)
         reply = await dispatch(self.services, COMMANDS[name], Invocation(caller_of(update, admin), args))
         await self.send(update, context, reply, name)
@@ -221,6 +226,7 @@ class TelegramBot:
 def menu() -> list[BotCommand]:
     names = dict.fromkeys(c.name.split()[0] for c in COMMANDS.values())
     helps = {"alert": "your price alerts: add, list, remove, history", "feed": "price feeds of this chat (admins)",
+             "apikey": "keys for the HTTP API: create, list, revoke",
              "start": "what this bot does"}
     return [BotCommand("start", helps["start"])] + [
         BotCommand(n, helps.get(n) or COMMANDS[n].help) for n in names]

@@ -109,12 +109,12 @@ async def test_autocomplete_names_exact_cards_and_values_canonical_ids(bot):
 async def test_long_lists_paginate_for_the_asker_only(bot):
     payload = interaction("help")
     [call] = await bot["send"](payload)
-    assert call.data["embeds"][0]["footer"]["text"] == "page 1/2"
+    assert call.data["embeds"][0]["footer"]["text"] == "page 1/3"
     message_id = bot["fake"].response_ids[payload["id"]]
     [refused] = await bot["send"](component("tcg:page:next", user_id=999, message_id=message_id))
     assert refused.data["flags"] & EPHEMERAL
     [turned] = await bot["send"](component("tcg:page:next", user_id=111, message_id=message_id))
-    assert turned.json["type"] == 7 and turned.data["embeds"][0]["footer"]["text"] == "page 2/2"
+    assert turned.json["type"] == 7 and turned.data["embeds"][0]["footer"]["text"] == "page 2/3"
 
 
 async def test_feeds_need_manage_server(bot):

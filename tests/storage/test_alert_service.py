@@ -91,6 +91,15 @@ async def test_per_user_limit(env):
         await service.add_rule(ALICE, card, "below", threshold="80")
 
 
+async def test_a_rule_on_a_misspelt_source_is_refused_not_silent_forever(env):
+    service, card = env["service"], env["index"].get("sv3pt5-199")
+    with pytest.raises(LookupError, match="Unknown source “tcgcvs”. Known sources: cardmarket, ebay"):
+        await service.add_rule(ALICE, card, "below", threshold="90", source="tcgcvs")
+    assert await service.rules(ALICE) == []
+    rule = await service.add_rule(ALICE, card, "below", threshold="90", source="ebay")  # known, not collected yet
+    assert [(r.id, r.source) for r in await service.rules(ALICE)] == [(rule, "ebay")]
+
+
 async def test_linking_merges_watchlists_once(env):
     service, index = env["service"], env["index"]
     await service.watch(ALICE, index.get("sv3pt5-199"), Finish.HOLOFOIL)
