@@ -85,9 +85,10 @@ class SqlPriceStore:
         if conn is None:
             async with self._engine.begin() as own:
                 return await self.source_id(name, own)
-        await conn.execute(insert_ignore(conn, data_sources).values(name=name))
+        created = (await conn.execute(insert_ignore(conn, data_sources).values(name=name))).rowcount == 1
         found = (await conn.execute(select(data_sources.c.id).where(data_sources.c.name == name))).scalar_one()
-        self._source_ids[name] = found
+        if not created:  # a row made in this transaction may yet roll back: never cache an id that can vanish
+            self._source_ids[name] = found
         return found
 
     async def ingest(self, unit: IngestUnit) -> IngestCounts:
@@ -211,12 +212,10 @@ class SqlPriceStore:
     # ------------------------------------------------------------ printings
 
     async def ensure_printings(self, conn: AsyncConnection, keys: list[PrintingKey]) -> dict[PrintingKey, int]:
-        """Printing ids for (card, finish, variant), creating missing printings (cache updated at once:
-        callers outside `ingest` commit with their own transaction)."""
-        pending = _Pending()
-        found = await self._ensure_printings(conn, keys, pending)
-        self._printing_ids.update(pending.printings)
-        return found
+        """Printing ids for (card, finish, variant), creating missing printings. Ids created here are not
+        cached: the caller's transaction may still roll back (a refused rule), and a cached id of a row
+        that never committed would break every later insert that refers to it."""
+        return await self._ensure_printings(conn, keys, _Pending())
 
     async def _warm_printings(self, conn: AsyncConnection) -> None:
         """Every printing id in one query (~70k rows for a full catalog): per-unit lookups become dict hits."""

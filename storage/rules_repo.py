@@ -62,10 +62,10 @@ class SqlRules:
                 alert_rules.c.user_id == user_id, alert_rules.c.active.is_(True)))).scalar_one()
             if count >= limit:
                 raise LimitReached(f"You already have {count} active alerts (the limit is {limit}). Remove one first.")
+            source_id = await self._known_source(conn, source) if source else None
             printing_id = (await self._store.ensure_printings(conn, [key])).get(key)
             if printing_id is None:
                 raise NotYours(f"No card {key.card_id} in the catalog.")
-            source_id = await self._known_source(conn, source) if source else None
             return (await conn.execute(alert_rules.insert().values(
                 user_id=user_id, printing_id=printing_id, condition=condition, source_id=source_id,
                 currency=CURRENCIES[spec.currency], kind=spec.kind.value, threshold_cents=spec.threshold_cents,

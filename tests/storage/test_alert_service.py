@@ -13,6 +13,7 @@ from core.alert_service import AlertService, Caller, PermissionDenied
 from core.alerts import RuleError
 from core.ingest import IngestUnit, Observation
 from core.mapping import Match, PrintingKey
+from core.mapping import PrintingKey
 from core.models import Finish
 from core.prices import Quote
 from core.services import CatalogService
@@ -98,6 +99,19 @@ async def test_a_rule_on_a_misspelt_source_is_refused_not_silent_forever(env):
     assert await service.rules(ALICE) == []
     rule = await service.add_rule(ALICE, card, "below", threshold="90", source="ebay")  # known, not collected yet
     assert [(r.id, r.source) for r in await service.rules(ALICE)] == [(rule, "ebay")]
+
+
+async def test_rows_made_in_a_rolled_back_transaction_leave_no_stale_ids(env):
+    """A refused request rolls back the printing and source rows it made; the next one must not trip over them."""
+    service, store, engine, card = env["service"], env["store"], env["engine"], env["index"].get("sv8-238")
+    key = PrintingKey(card.canonical_id, Finish.REVERSE_HOLOFOIL)
+    with pytest.raises(RuntimeError):
+        async with engine.begin() as conn:
+            await store.ensure_printings(conn, [key])
+            await store.source_id("ebay", conn)
+            raise RuntimeError("refused after the rows were made")
+    rule = await service.add_rule(ALICE, card, "below", threshold="90", finish=Finish.REVERSE_HOLOFOIL, source="ebay")
+    assert [(r.id, r.finish, r.source) for r in await service.rules(ALICE)] == [(rule, Finish.REVERSE_HOLOFOIL, "ebay")]
 
 
 async def test_linking_merges_watchlists_once(env):
