@@ -45,12 +45,12 @@ class Binder:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    async def run(self, interaction: discord.Interaction, name: str, **args: object) -> None:
+    async def run(self, interaction: discord.Interaction, name: str, /, **args: object) -> None:
         clean = {k: str(v) for k, v in args.items() if v is not None and str(v).strip() != ""}
         reply = await dispatch(self.services, COMMANDS[name], Invocation(caller_of(interaction), clean))
         await self.send(interaction, render(reply), name)
 
-    async def run_slow(self, interaction: discord.Interaction, name: str, **args: object) -> None:
+    async def run_slow(self, interaction: discord.Interaction, name: str, /, **args: object) -> None:
         """Charts take a moment: acknowledge first (errors found before that stay private)."""
         card = str(args.get("card") or "")
         outcome = (await self.services.catalog.search(card, SearchFilters())).outcome if card else None

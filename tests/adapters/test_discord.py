@@ -2,6 +2,8 @@
 HTTP requests discord.py makes out (to a loopback fake API), asserted as what a user would see."""
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -115,6 +117,15 @@ async def test_long_lists_paginate_for_the_asker_only(bot):
     assert refused.data["flags"] & EPHEMERAL
     [turned] = await bot["send"](component("tcg:page:next", user_id=111, message_id=message_id))
     assert turned.json["type"] == 7 and turned.data["embeds"][0]["footer"]["text"] == "page 2/3"
+
+
+async def test_an_api_key_is_shown_only_to_the_asker_even_in_a_server(bot):
+    [call] = await bot["send"](interaction("apikey", [{"name": "name", "type": 3, "value": "sheet"}], sub="create",
+                                           user_id=321))
+    assert call.data["flags"] & EPHEMERAL
+    key = re.search(r"tk_[A-Za-z0-9_-]{43}", str(call.data)).group()
+    owner = await services_of(bot["app"]).keys.authenticate(key)
+    assert owner is not None and (owner[1].platform, owner[1].user_id) == ("discord", "321")
 
 
 async def test_feeds_need_manage_server(bot):

@@ -115,6 +115,19 @@ async def test_feeds_need_chat_admins(tg):
     assert [c.params["user_id"] for c in tg["api"].sent("getChatMember")] == [2, 1]
 
 
+async def test_api_keys_are_only_handed_out_in_a_private_chat(tg):
+    refused = await say(tg, command("/apikey create sheet", uid=5, group=True))
+    assert "private chat" in refused.params["text"] and "tk_" not in refused.params["text"]
+    made = await say(tg, command("/apikey create sheet", uid=5))
+    key = made.params["text"].split(": ", 1)[1].split()[0]
+    assert key.startswith("tk_") and "only this once" in made.params["text"]
+    listed = await say(tg, command("/apikey", uid=5))  # the bare group command lists
+    assert "sheet" in listed.params["text"] and key not in listed.params["text"]
+    services = services_of(tg["app"])
+    _, caller = await services.keys.authenticate(key)
+    assert (caller.platform, caller.user_id) == ("telegram", "5")  # the key acts as this Telegram user
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("/price <b>x</b><script>", "⚠️ No card matches “&lt;b&gt;x&lt;/b&gt;&lt;script&gt;”"),
     ("/alert add sv8 238 below -5", "more than zero"),
