@@ -26,5 +26,5 @@ def test_image_runs_the_cli_the_suite_tests():
     assert 'ENTRYPOINT ["python", "-m", "bot"]' in text and 'CMD ["run"]' in text  # tests/test_service.py
     assert "/healthz" in text and "USER 10001" in text  # healthz: tests/test_service.py; non-root
     compose = (ROOT / "compose.yaml").read_text()
-    for role in ("collector,evaluator", "discord,deliverer", "telegram,deliverer"):
+    for role in ("collector,evaluator", "discord,deliverer", "telegram,deliverer", "api"):  # test_api_service.py
         assert f'"--role", "{role}"' in compose

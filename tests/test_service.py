@@ -63,10 +63,10 @@ def counts(db: Path) -> dict[str, int]:
         con.close()
 
 
-async def start_service(config: Path) -> asyncio.subprocess.Process:
+async def start_service(config: Path, roles: str = "collector") -> asyncio.subprocess.Process:
     env = {**os.environ, "TCGTRACKER_CONFIG": str(config)}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--role", "collector", cwd=ROOT, env=env,
+        sys.executable, "-m", "bot", "run", "--role", roles, cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     seen = []
     while True:
