@@ -13,7 +13,6 @@ from core.alert_service import AlertService, Caller, PermissionDenied
 from core.alerts import RuleError
 from core.ingest import IngestUnit, Observation
 from core.mapping import Match, PrintingKey
-from core.mapping import PrintingKey
 from core.models import Finish
 from core.prices import Quote
 from core.services import CatalogService
