@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
@@ -20,6 +20,7 @@ SURE_SCORE = 90.0  # a lone fuzzy match below this is offered as a choice, never
 RELATED_FLOOR = 60.0  # weaker matches are noise in a result list
 TIE_MARGIN = 0.5
 MAX_CHOICES = 25
+RESULT_CACHE_SIZE = 4096
 _ZERO_PADDED = re.compile(r"^([a-z]+)0+(\d)")  # "sv08" on a listing means set sv8
 NUMBER_EVIDENCE = 10.0  # a matching printed number is evidence on top of the name
 _EXTRA_ALIASES = {"base set": "base1", "sv151": "sv3pt5", "pokemon 151": "sv3pt5", "sv 151": "sv3pt5"}
@@ -82,6 +83,9 @@ class CatalogIndex:
         self._name_words = {w for name in self._names for w in name.split()}
         self._aliases = self._build_aliases()
         self._rank_key_cache: dict[str, tuple] = {}
+        # Popular cards are asked for again and again (and the index never changes): a fuzzy pass over
+        # every name costs ~7 ms, a repeat nothing. Results are immutable, so sharing them is safe.
+        self._results: OrderedDict[tuple, SearchResult] = OrderedDict()
 
     # ------------------------------------------------------------ building
 
@@ -152,6 +156,18 @@ class CatalogIndex:
             text = clean_query(query)
         except InputError as err:
             return SearchResult(NotFound(str(err)), ())
+        key = (text, filters, limit)
+        cached = self._results.get(key)
+        if cached is not None:
+            self._results.move_to_end(key)
+            return cached
+        result = self._search(text, filters, limit)
+        self._results[key] = result
+        if len(self._results) > RESULT_CACHE_SIZE:
+            self._results.popitem(last=False)
+        return result
+
+    def _search(self, text: str, filters: SearchFilters, limit: int) -> SearchResult:
         parts = parse_query(text)
         if parts.op_ids:
             return self._by_onepiece_id(parts.op_ids[0], parts, filters)

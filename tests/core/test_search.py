@@ -63,3 +63,21 @@ def test_search_is_total(sample_index, text):
     assert isinstance(result.outcome, (Resolved, Ambiguous, NotFound))
     if isinstance(result.outcome, NotFound):
         assert result.outcome.message
+
+
+def test_repeated_searches_are_answered_from_a_bounded_cache(monkeypatch):
+    from core import search
+    from core.catalog import read_onepiece, read_pokemon
+    from core.search import CatalogIndex
+    from tests.conftest import SAMPLE_DIR
+
+    poke, op = read_pokemon(SAMPLE_DIR / "pokemon"), read_onepiece(SAMPLE_DIR / "onepiece")
+    index = CatalogIndex([*poke.sets.values(), *op.sets.values()], [*poke.cards.values(), *op.cards.values()])
+    monkeypatch.setattr(search, "RESULT_CACHE_SIZE", 3)
+    first = index.search("charizard ex")
+    assert index.search("charizard ex") is first  # same answer, no second fuzzy pass
+    assert index.search("charizard ex", SearchFilters(game=Game.ONE_PIECE)) is not first  # filters are part of the key
+    for query in ("pikachu", "luffy", "mew"):
+        index.search(query)
+    assert len(index._results) == 3 and index.search("charizard ex") is not first  # evicted, recomputed
+    assert index.search("charizard ex").ranked == first.ranked
