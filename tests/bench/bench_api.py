@@ -1,7 +1,7 @@
 """Benchmark: the HTTP API (`tcgtracker run --role api`, a real uvicorn process) under load from a second
 process on loopback, on SQLite and on PostgreSQL, with the full real catalog (the bundled sample without
 ../shared). `GET /v1/cards/{id}` (card + latest prices) and `GET /v1/cards/search` (fuzzy search), open
-loop at 200 requests/s for 15 s (latency counted from each request's planned start, so queueing shows),
+loop at 200 requests/s for 15 s after a 2 s warm-up (latency counted from each request's planned start, so queueing shows),
 and closed loop (32 clients) for the ceiling. Baseline in the same run: a bare Starlette app on the same
 uvicorn returning the same JSON bytes (no key, no quota, no database). Goal: p99 <= 50 ms at 200 rps.
 
@@ -124,6 +124,7 @@ def run_backend(name: str, url: str, seconds: float, tmp: Path) -> list[tuple]:
 
         body = httpx.get(f"http://127.0.0.1:{port}{card_paths[0]}", headers={"X-API-Key": key}).content
         (tmp / "body.json").write_bytes(body)
+        load(port, key, 0, 2, card_paths)  # warm-up: the connection pool grows, statements get prepared
         rows.append((name, "GET /v1/cards/{id}", load(port, key, RATE, seconds, card_paths),
                      load(port, key, 0, seconds / 3, card_paths)))
         ceiling = load(port, key, 0, seconds / 3, popular)  # also warms: steady state, as a running server is
