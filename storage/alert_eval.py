@@ -6,6 +6,7 @@ The pure `core.alerts.step` decides each of those few; state updates and outbox 
 the same transaction as the prices that caused them."""
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.alerts import AlertMessage, RuleKind, RuleState, headline, step
 from core.models import Finish
 from core.prices import CURRENCY_BY_CODE, condition_label, from_epoch
-from storage.sql import chunks, insert_ignore
+from storage.sql import chunks, in_ids, insert_ignore
 from storage.tables import (
     alert_rules,
     cards,
@@ -59,6 +60,9 @@ def _joined():  # noqa: ANN202
 
 _STATE_COLUMNS = ("id", "kind", "state", "pending_count", "last_triggered_at", "cooldown_s", "confirm_snapshots",
                   "threshold_cents", "percent_bp", "window_days", "rearm_margin_bp")
+# What ix_alert_rules_evaluation covers: the threshold scan reads the index only, never the wide rows.
+_INDEXED_COLUMNS = ("id", "kind", "state", "pending_count", "threshold_cents", "rearm_margin_bp")
+_REST_COLUMNS = tuple(c for c in _STATE_COLUMNS if c not in _INDEXED_COLUMNS)
 
 
 def _threshold_flags(lp):  # noqa: ANN001, ANN202 - SQLAlchemy column collections
@@ -77,7 +81,7 @@ async def _threshold_candidates(conn: AsyncConnection, printing_ids: list[int] |
     every watched source is back past the re-arm line."""
     r, lp = alert_rules.c, latest_prices.c
     holds, rearm = _threshold_flags(lp)
-    columns = [*(getattr(r, c) for c in _STATE_COLUMNS), lp.market_cents.label("price"), lp.ts,
+    columns = [*(getattr(r, c) for c in _INDEXED_COLUMNS), lp.market_cents.label("price"), lp.ts,
                holds.label("holds"), rearm.label("rearm")]
     kinds = r.kind.in_(("below", "above"))
     armed = (select(*columns).select_from(_joined())
@@ -89,13 +93,29 @@ async def _threshold_candidates(conn: AsyncConnection, printing_ids: list[int] |
         or_(r.source_id.is_(None), other.source_id == r.source_id), ~other_rearm).exists())
     fired = (select(*columns).select_from(_joined())
              .where(_rules_on(printing_ids), kinds, r.state == "fired", rearm, ~not_back))
-    return (await conn.execute(armed)).all() + (await conn.execute(fired)).all()
+    return await _with_rest(conn, (await conn.execute(armed)).all() + (await conn.execute(fired)).all())
+
+
+async def _with_rest(conn: AsyncConnection, rows: list[Any]) -> list[Any]:
+    """The candidates (a few of all rules) completed with the state columns the index does not hold."""
+    if not rows:
+        return rows
+    r = alert_rules.c
+    ids = sorted({row.id for row in rows})
+    rest = {found[0]: tuple(found[1:]) for found in await conn.execute(
+        select(r.id, *(getattr(r, c) for c in _REST_COLUMNS)).where(in_ids(conn, r.id, ids)))}
+    candidate = namedtuple("Candidate", (*rows[0]._fields, *_REST_COLUMNS))
+    return [candidate._make((*row, *rest[row[0]])) for row in rows]
 
 
 async def _series_candidates(conn: AsyncConnection, printing_ids: list[int] | None) -> list[Any]:
     """pct_move, n_day_low and availability rules, one row per source: the reference price comes from
     history by primary-key seeks (the price a window ago, the lowest of the last N days)."""
     r, lp, h = alert_rules.c, latest_prices.c, price_history.alias("h").c
+    series_kinds = r.kind.in_(("pct_move", "n_day_low", "availability"))
+    # Most deployments have few or none of these: a covering-index probe saves a pass over every rule.
+    if (await conn.execute(select(r.id).where(_rules_on(printing_ids), series_kinds).limit(1))).first() is None:
+        return []
     same = and_(h.printing_id == lp.printing_id, h.source_id == lp.source_id, h.condition == lp.condition,
                 h.currency == lp.currency)
     old_ts = select(h.ts).where(same, h.ts <= lp.ts - r.window_days * DAY).order_by(h.ts.desc()).limit(1).scalar_subquery()
@@ -108,7 +128,7 @@ async def _series_candidates(conn: AsyncConnection, printing_ids: list[int] | No
                case((r.kind == "pct_move", old_cents), else_=literal_column("NULL")).label("old_cents"),
                case((r.kind == "n_day_low", prior_low), else_=literal_column("NULL")).label("prior_low"))
         .select_from(_joined())
-        .where(_rules_on(printing_ids), r.kind.in_(("pct_move", "n_day_low", "availability")))
+        .where(_rules_on(printing_ids), series_kinds)
     )
     return (await conn.execute(query)).all()
 
@@ -219,20 +239,19 @@ async def _enqueue_rule_messages(conn: AsyncConnection, fired: list[Any], now: d
     ids = [row.id for row in fired]
     details: dict[int, Any] = {}
     sources: dict[int, list[Any]] = {}
-    for chunk in chunks(ids):
-        for d in await conn.execute(
-            select(r.id, r.source_id, r.condition, r.currency, r.target_platform, r.target_id, c.canonical_id, c.name,
-                   c.number, c.image_url, s.name.label("set_name"), p.finish, p.variant, r.printing_id)
-            .select_from(alert_rules.join(printings, p.id == r.printing_id).join(cards, c.id == p.card_id)
-                         .join(tcg_sets, s.id == c.set_id))
-            .where(r.id.in_(chunk))
-        ):
-            details[d.id] = d
-        for q in await conn.execute(
-            select(r.id, ds.name, lp.ts, lp.market_cents, lp.prev_market_cents)
-            .select_from(_joined().join(data_sources, ds.id == lp.source_id)).where(r.id.in_(chunk))
-        ):
-            sources.setdefault(q.id, []).append(q)
+    for d in await conn.execute(
+        select(r.id, r.source_id, r.condition, r.currency, r.target_platform, r.target_id, c.canonical_id, c.name,
+               c.number, c.image_url, s.name.label("set_name"), p.finish, p.variant, r.printing_id)
+        .select_from(alert_rules.join(printings, p.id == r.printing_id).join(cards, c.id == p.card_id)
+                     .join(tcg_sets, s.id == c.set_id))
+        .where(in_ids(conn, r.id, ids))
+    ):
+        details[d.id] = d
+    for q in await conn.execute(
+        select(r.id, ds.name, lp.ts, lp.market_cents, lp.prev_market_cents)
+        .select_from(_joined().join(data_sources, ds.id == lp.source_id)).where(in_ids(conn, r.id, ids))
+    ):
+        sources.setdefault(q.id, []).append(q)
     rows = []
     for row in fired:
         message = _rule_message(row, details[row.id], sources.get(row.id, []))

@@ -285,6 +285,9 @@ alert_rules = Table(
     Column("target_id", String(64)),
     _ts("created_at", nullable=False),
     Index("ix_alert_rules_printing_active", "printing_id", "active"),
+    # Evaluation scans by kind and state and joins on the printing: covering, so it never reads full rows.
+    Index("ix_alert_rules_evaluation", "active", "kind", "state", "printing_id", "condition", "currency", "source_id",
+          "threshold_cents", "pending_count", "rearm_margin_bp"),
 )
 
 channel_subscriptions = Table(
