@@ -250,6 +250,28 @@ class AvailabilityAlert(_AlertBase):
 AlertCreate = Annotated[PriceAlert | MoveAlert | LowAlert | AvailabilityAlert, Field(discriminator="kind")]
 
 
+class WatchCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    card_id: str = Field(min_length=1, max_length=64, examples=["sv3pt5-199"])
+    finish: FinishName | None = Field(None, description="default: the card's main finish")
+    condition: ConditionName | None = Field(None, description="default: the raw market price")
+
+
+class WatchItemOut(_Out):
+    id: int
+    card_id: str
+    finish: str
+    variant: str
+    condition: str
+    prices: list[PriceOut] = Field(description="latest per source for this printing and condition")
+
+
+class WatchPage(_Out):
+    data: list[WatchItemOut]
+    pagination: Pagination
+
+
 class AlertOut(_Out):
     id: int
     card_id: str

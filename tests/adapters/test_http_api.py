@@ -326,3 +326,59 @@ async def test_apikey_commands_show_the_key_once_and_list_only_hints(services):
     assert "No API key #" in not_mine.message
     bad = await dispatch(services, COMMANDS["apikey revoke"], Invocation(me, {"id": "first"}))
     assert "key number" in bad.message
+
+
+# ---------------------------------------------------------------- watchlist
+
+
+async def test_watchlist_over_the_api_is_the_chat_watchlist(services, keys):
+    watcher = Caller("telegram", "3003", "Misty")
+    _, key = await services.keys.create(watcher)
+    async with client(services, key) as api, client(services, keys["gary"]) as other:
+        added = await api.post("/v1/watchlist", json={"card_id": "sv8-238"})
+        again = await api.post("/v1/watchlist", json={"card_id": "sv8-238"})
+        listed = (await api.get("/v1/watchlist")).json()
+        bad = await api.post("/v1/watchlist", json={"card_id": "sv8-238", "condition": "shiny"})
+        not_his = await other.delete(f"/v1/watchlist/{added.json()['id']}")
+        in_chat = await dispatch(services, COMMANDS["watchlist"], Invocation(watcher, {}))
+        removed = await api.delete(f"/v1/watchlist/{added.json()['id']}")
+        gone = await api.delete(f"/v1/watchlist/{added.json()['id']}")
+    item = added.json()
+    assert added.status_code == 201 and again.status_code == 200 and again.json()["id"] == item["id"]
+    assert item["finish"] == "holofoil" and item["condition"] == "raw (market)"
+    assert any(p["market"] == "289.99" and p["currency"] == "USD" for p in item["prices"])
+    assert [i["id"] for i in listed["data"]] == [item["id"]] and listed["pagination"]["total"] == 1
+    error_of(bad, 422, "validation_error")
+    error_of(not_his, 404, "not_found")
+    assert any(row.startswith(f"#{item['id']} Pikachu ex") for row in in_chat.rows)
+    assert removed.status_code == 204
+    error_of(gone, 404, "not_found")
+
+
+# ---------------------------------------------------------------- failures on our side
+
+
+class _Broken:
+    def __init__(self, real, part: str) -> None:
+        self._real, self._part = real, part
+
+    def __getattr__(self, name):
+        if name == self._part:
+            async def fail(*_args, **_kwargs):
+                raise RuntimeError("database is gone")
+            return fail
+        return getattr(self._real, name)
+
+
+async def test_our_failures_use_the_error_format_and_reveal_nothing(services, keys):
+    from dataclasses import replace
+
+    broken_keys = replace(services, keys=_Broken(services.keys, "authenticate"))
+    broken_catalog = replace(services, catalog=_Broken(services.catalog, "index"))
+    for broken, status, code in ((broken_keys, 503, "unavailable"), (broken_catalog, 500, "internal_error")):
+        api = create_api(broken, ApiOptions(), clock=Clock())
+        transport = httpx.ASGITransport(api, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api.test",
+                                     headers={"X-API-Key": keys["ash"]}) as http:
+            error = error_of(await http.get("/v1/sets"), status, code)
+        assert "database is gone" not in error["message"] and "Traceback" not in error["message"]
