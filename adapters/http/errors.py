@@ -7,6 +7,7 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.http.schemas import ErrorBody, ErrorDetail
@@ -81,6 +82,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LookupError)
     async def missing(_request: Request, err: LookupError) -> JSONResponse:
         return error_response(404, _text(err))
+
+    @app.exception_handler(ValidationError)
+    async def our_bug(_request: Request, err: ValidationError) -> JSONResponse:
+        """A response we failed to build (a ValueError too, but ours, not the caller's)."""
+        log.error("API response failed validation", exc_info=err)
+        return error_response(500, "Something went wrong on our side; it has been logged.")
 
     @app.exception_handler(ValueError)
     async def refused(_request: Request, err: ValueError) -> JSONResponse:

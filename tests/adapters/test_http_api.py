@@ -375,7 +375,21 @@ async def test_our_failures_use_the_error_format_and_reveal_nothing(services, ke
 
     broken_keys = replace(services, keys=_Broken(services.keys, "authenticate"))
     broken_catalog = replace(services, catalog=_Broken(services.catalog, "index"))
-    for broken, status, code in ((broken_keys, 503, "unavailable"), (broken_catalog, 500, "internal_error")):
+    class _BadSet:  # a set row our response model refuses: our bug, not the caller's bad request
+        code, name, series, release_date, printed_total, total = "x", "X", "", None, None, None
+        game = type("Game", (), {"value": "yugioh"})()
+
+    class _BadIndex:
+        def list_sets(self, game=None):
+            return [_BadSet()]
+
+    class _BadCatalog:
+        async def index(self):
+            return _BadIndex()
+
+    bad_rows = replace(services, catalog=_BadCatalog())
+    for broken, status, code in ((broken_keys, 503, "unavailable"), (broken_catalog, 500, "internal_error"),
+                                 (bad_rows, 500, "internal_error")):
         api = create_api(broken, ApiOptions(), clock=Clock())
         transport = httpx.ASGITransport(api, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://api.test",
