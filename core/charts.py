@@ -113,7 +113,8 @@ def render_chart(spec: ChartSpec) -> bytes:
     if spec.notes:
         figure.text(0.09, 0.03, " · ".join(spec.notes)[:140], color=theme.text, fontsize=7, alpha=0.7)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", facecolor=theme.background, dpi=DPI)
+    # zlib level 3 instead of 6: ~5 ms less per chart for ~18% more bytes (~39 KB, far under the 200 KB cap)
+    figure.savefig(buffer, format="png", facecolor=theme.background, dpi=DPI, pil_kwargs={"compress_level": 3})
     return buffer.getvalue()
 
 
