@@ -99,7 +99,8 @@ async def build_app(
         renderer = ProcessChartRenderer(settings.history.chart_workers) if settings.history.chart_workers else None
         try:
             yield App(settings, engine, catalog, store, queries, PriceService(queries, clock), collector, http,
-                      HistoryService(SqlHistoryQueries(engine), clock, settings.history.max_chart_points, renderer),
+                      HistoryService(SqlHistoryQueries(engine), clock, settings.history.max_chart_points, renderer,
+                                     timedelta(seconds=settings.history.trending_cache_seconds)),
                       alerts, deliverer, ApiKeyService(SqlApiKeys(engine), alerts.user, settings.api.max_keys_per_user,
                                                        clock))
         finally:

@@ -66,6 +66,7 @@ class HistorySettings(_Section):
     max_chart_points: int = Field(400, ge=20, le=5000)
     chart_theme: Literal["dark", "light"] = "dark"
     chart_workers: int = Field(1, ge=0, le=8)  # render processes; 0 = a thread of this process
+    trending_cache_seconds: int = Field(300, ge=0, le=86400)  # reuse a trending list this long (0 = never)
 
 
 class AlertsSettings(_Section):

@@ -69,13 +69,18 @@ async def render_in_thread(spec: ChartSpec) -> bytes:
 
 class HistoryService:
     def __init__(self, queries: HistoryQueries, clock: Callable[[], datetime] = utcnow,
-                 max_chart_points: int = 400, renderer: ChartRenderer | None = None) -> None:
+                 max_chart_points: int = 400, renderer: ChartRenderer | None = None,
+                 trending_cache: timedelta = timedelta(0)) -> None:
         """`renderer`: how a chart leaves the event loop (a worker thread by default; the service uses a
-        process pool, because matplotlib holds the GIL long enough to stall a busy loop)."""
+        process pool, because matplotlib holds the GIL long enough to stall a busy loop).
+        `trending_cache`: how long a trending list is reused (a pass over every series takes ~0.5-1 s on a
+        full catalog, and prices change at most a few times a day)."""
         self._queries = queries
         self._clock = clock
         self._max_points = max_chart_points
         self._render = renderer or render_in_thread
+        self._trending_ttl = trending_cache
+        self._trending: dict[tuple, tuple[datetime, list[TrendingEntry]]] = {}
 
     async def _check_source(self, source: str | None) -> None:
         if source is None:
@@ -123,7 +128,18 @@ class HistoryService:
         if not 1 <= limit <= 100:
             raise HistoryError("Show between 1 and 100 cards.")
         await self._check_source(source)
-        now = now or self._clock()
+        if now is not None or not self._trending_ttl:  # an as-of question is never served from the cache
+            return await self._compute_trending(game, period, kind, limit, min_price_cents, source, now or self._clock())
+        key, current = (game, period, kind, min_price_cents, source), self._clock()
+        cached = self._trending.get(key)
+        if cached is None or current >= cached[0]:  # the top 100 once; every shorter list is a slice of it
+            entries = await self._compute_trending(game, period, kind, 100, min_price_cents, source, current)
+            self._trending = {k: v for k, v in self._trending.items() if current < v[0]}  # drop the expired
+            self._trending[key] = cached = (current + self._trending_ttl, entries)
+        return cached[1][:limit]
+
+    async def _compute_trending(self, game: Game, period: str, kind: str, limit: int, min_price_cents: int,
+                                source: str | None, now: datetime) -> list[TrendingEntry]:
         window = TRENDING_WINDOWS[period]
         if kind == "most_watched":
             rows = await self._queries.most_watched(game, now - window, limit)
