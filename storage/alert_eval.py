@@ -6,13 +6,12 @@ The pure `core.alerts.step` decides each of those few; state updates and outbox 
 the same transaction as the prices that caused them."""
 from __future__ import annotations
 
-from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select, update
+from sqlalchemy import and_, bindparam, case, false, func, literal_column, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.alerts import AlertMessage, RuleKind, RuleState, headline, step
@@ -60,9 +59,10 @@ def _joined():  # noqa: ANN202
 
 _STATE_COLUMNS = ("id", "kind", "state", "pending_count", "last_triggered_at", "cooldown_s", "confirm_snapshots",
                   "threshold_cents", "percent_bp", "window_days", "rearm_margin_bp")
-# What ix_alert_rules_evaluation covers: the threshold scan reads the index only, never the wide rows.
-_INDEXED_COLUMNS = ("id", "kind", "state", "pending_count", "threshold_cents", "rearm_margin_bp")
-_REST_COLUMNS = tuple(c for c in _STATE_COLUMNS if c not in _INDEXED_COLUMNS)
+# What ix_alert_rules_evaluation covers: the threshold scan reads the index only, never the wide rows
+# (percent_bp and window_days belong to the series kinds: NULL for below/above by construction).
+_INDEXED_COLUMNS = ("id", "kind", "state", "pending_count", "last_triggered_at", "cooldown_s", "confirm_snapshots",
+                    "threshold_cents", "rearm_margin_bp")
 
 
 def _threshold_flags(lp):  # noqa: ANN001, ANN202 - SQLAlchemy column collections
@@ -81,31 +81,20 @@ async def _threshold_candidates(conn: AsyncConnection, printing_ids: list[int] |
     every watched source is back past the re-arm line."""
     r, lp = alert_rules.c, latest_prices.c
     holds, rearm = _threshold_flags(lp)
-    columns = [*(getattr(r, c) for c in _INDEXED_COLUMNS), lp.market_cents.label("price"), lp.ts,
-               holds.label("holds"), rearm.label("rearm")]
+    columns = [*(getattr(r, c) for c in _INDEXED_COLUMNS), null().label("percent_bp"), null().label("window_days"),
+               lp.market_cents.label("price"), lp.ts]
     kinds = r.kind.in_(("below", "above"))
-    armed = (select(*columns).select_from(_joined())
+    # An armed rule's next step ignores re-arming and a fired one's ignores holding: compute only what counts.
+    armed = (select(*columns, holds.label("holds"), false().label("rearm")).select_from(_joined())
              .where(_rules_on(printing_ids), kinds, r.state == "armed", or_(r.pending_count > 0, holds)))
     other = latest_prices.alias("other").c
     other_holds, other_rearm = _threshold_flags(other)
     not_back = (select(other.printing_id).where(
         other.printing_id == r.printing_id, other.condition == r.condition, other.currency == r.currency,
         or_(r.source_id.is_(None), other.source_id == r.source_id), ~other_rearm).exists())
-    fired = (select(*columns).select_from(_joined())
+    fired = (select(*columns, false().label("holds"), rearm.label("rearm")).select_from(_joined())
              .where(_rules_on(printing_ids), kinds, r.state == "fired", rearm, ~not_back))
-    return await _with_rest(conn, (await conn.execute(armed)).all() + (await conn.execute(fired)).all())
-
-
-async def _with_rest(conn: AsyncConnection, rows: list[Any]) -> list[Any]:
-    """The candidates (a few of all rules) completed with the state columns the index does not hold."""
-    if not rows:
-        return rows
-    r = alert_rules.c
-    ids = sorted({row.id for row in rows})
-    rest = {found[0]: tuple(found[1:]) for found in await conn.execute(
-        select(r.id, *(getattr(r, c) for c in _REST_COLUMNS)).where(in_ids(conn, r.id, ids)))}
-    candidate = namedtuple("Candidate", (*rows[0]._fields, *_REST_COLUMNS))
-    return [candidate._make((*row, *rest[row[0]])) for row in rows]
+    return (await conn.execute(armed)).all() + (await conn.execute(fired)).all()
 
 
 async def _series_candidates(conn: AsyncConnection, printing_ids: list[int] | None) -> list[Any]:

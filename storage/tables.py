@@ -287,7 +287,7 @@ alert_rules = Table(
     Index("ix_alert_rules_printing_active", "printing_id", "active"),
     # Evaluation scans by kind and state and joins on the printing: covering, so it never reads full rows.
     Index("ix_alert_rules_evaluation", "active", "kind", "state", "printing_id", "condition", "currency", "source_id",
-          "threshold_cents", "pending_count", "rearm_margin_bp"),
+          "threshold_cents", "pending_count", "rearm_margin_bp", "confirm_snapshots", "cooldown_s", "last_triggered_at"),
 )
 
 channel_subscriptions = Table(

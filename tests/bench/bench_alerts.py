@@ -112,6 +112,15 @@ async def main() -> None:
 
     async with engine.begin() as conn:
         await evaluate(conn, None, base.DAY + timedelta(hours=1))
+    steady = []
+    for _ in range(5):  # the usual case after an ingest: the crossings have fired, nothing changes state
+        async with engine.connect() as conn:
+            started = time.perf_counter()
+            again = await evaluate(conn, None, base.DAY + timedelta(hours=2))
+            steady.append((time.perf_counter() - started) * 1000)
+    print(f"{'evaluate() again, same prices (nothing changes state)':<58}{statistics.median(steady):9.1f}"
+          f"{max(steady):9.1f}{statistics.median(steady) / raw_p50:7.2f}")
+    print(f"  (fired {again.fired} this time)")
     clock = FixedClock(base.DAY + timedelta(hours=2))
     notifier = FakeNotifier()
     worker = Deliverer(SqlOutbox(engine), SqlRules(engine, SqlPriceStore(engine)), {"console": notifier},

@@ -1,4 +1,4 @@
-"""A covering index for set-wise alert evaluation (kind, state, then the join and threshold columns).
+"""A covering index for set-wise alert evaluation (kind, state, then the join, threshold and state columns).
 
 Revision ID: 0004
 Revises: 0003
@@ -12,7 +12,7 @@ branch_labels = None
 depends_on = None
 
 COLUMNS = ["active", "kind", "state", "printing_id", "condition", "currency", "source_id", "threshold_cents",
-           "pending_count", "rearm_margin_bp"]
+           "pending_count", "rearm_margin_bp", "confirm_snapshots", "cooldown_s", "last_triggered_at"]
 
 
 def upgrade() -> None:
