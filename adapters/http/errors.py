@@ -83,21 +83,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def missing(_request: Request, err: LookupError) -> JSONResponse:
         return error_response(404, _text(err))
 
-    @app.exception_handler(ValidationError)
-    async def our_bug(_request: Request, err: ValidationError) -> JSONResponse:
-        """A response we failed to build (a ValueError too, but ours, not the caller's)."""
-        log.error("API response failed validation", exc_info=err)
-        return error_response(500, "Something went wrong on our side; it has been logged.")
-
     @app.exception_handler(ValueError)
     async def refused(_request: Request, err: ValueError) -> JSONResponse:
         """Domain refusals (bad period, bad price, too many alerts): the message is written for people."""
         return error_response(400, _text(err))
 
-    @app.exception_handler(Exception)
     async def crashed(_request: Request, err: Exception) -> JSONResponse:
         log.error("API request failed", exc_info=err)
         return error_response(500, "Something went wrong on our side; it has been logged.")
+
+    app.add_exception_handler(Exception, crashed)
+    # A response we failed to build: pydantic's error is a ValueError, but ours, not the caller's 400.
+    app.add_exception_handler(ValidationError, crashed)
 
 
 def _allowed_methods(request: Request) -> list[str]:
