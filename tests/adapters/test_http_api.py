@@ -101,14 +101,14 @@ async def test_an_unknown_card_is_a_404_with_suggestions(services, keys):
 
 async def test_price_history_with_statistics(services, keys):
     async with client(services, keys["ash"]) as api:
-        body = (await api.get("/v1/cards/sv3pt5-199/prices/history", params={"period": "1y"})).json()
+        body = (await api.get("/v1/cards/sv3pt5-199/prices/history", params={"period": "all"})).json()
         bad_period = await api.get("/v1/cards/sv3pt5-199/prices/history", params={"period": "2w"})
         bad_source = await api.get("/v1/cards/sv3pt5-199/prices/history", params={"source": "nowhere"})
         no_data = await api.get("/v1/cards/sv3pt5-199/prices/history", params={"source": "ebay"})
         bad_condition = await api.get("/v1/cards/sv3pt5-199/prices/history", params={"condition": "mint-ish"})
         graded = (await api.get("/v1/cards/sv3pt5-199/prices/history", params={"condition": "PSA 10"})).json()
     series = body["series"][0]
-    assert body["card_id"] == "sv3pt5-199" and body["period"] == "1y"
+    assert body["card_id"] == "sv3pt5-199" and body["period"] == "all"
     assert series["source"] == "tcgcsv" and series["currency"] == "USD" and series["points"]
     assert series["summary"]["current"] == series["points"][-1]["market"]
     assert series["summary"]["ath"]["price"] and series["summary"]["trend"] in ("up", "down", "flat", "unknown")
@@ -396,3 +396,32 @@ async def test_our_failures_use_the_error_format_and_reveal_nothing(services, ke
                                      headers={"X-API-Key": keys["ash"]}) as http:
             error = error_of(await http.get("/v1/sets"), status, code)
         assert "database is gone" not in error["message"] and "Traceback" not in error["message"]
+
+
+async def test_trending_lists_a_real_move_with_exact_prices(tmp_path):
+    """A second snapshot moves one card: it tops the gainers with old/new prices as decimal strings."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from core.ingest import IngestUnit, Observation
+    from core.mapping import Match, PrintingKey
+    from core.models import Finish, utcnow
+    from core.prices import Quote
+
+    async with sample_app(tmp_path / "moves.db") as app:
+        app_services = services_of(app)
+        _, key = await app_services.keys.create(Caller("console", "trader", "T"))
+        now = utcnow()  # dated from today, so the test does not age with the bundled sample's dates
+        for unit, ts, price in (("before", now - timedelta(days=7, hours=1), "100.00"), ("rise", now - timedelta(hours=1),
+                                                                                        "120.00")):
+            quote = Quote("tcgcsv", ts, "USD", market=Decimal(price))
+            await app.store.ingest(IngestUnit("tcgcsv", unit, ts, [Observation(
+                "591238", "Holofoil", "Pikachu ex", "g", Match(PrintingKey("sv8-238", Finish.HOLOFOIL), 1, "t"), quote)]))
+        async with client(app_services, key) as api:
+            gainers = (await api.get("/v1/prices/trending", params={"period": "7d", "limit": 1})).json()
+            losers = (await api.get("/v1/prices/trending", params={"period": "7d", "kind": "losers"})).json()
+    top = gainers["data"][0]
+    assert top["card_id"] == "sv8-238" and top["card"]["name"] == "Pikachu ex"
+    assert (top["old_price"], top["new_price"], top["currency"]) == ("100.00", "120.00", "USD")
+    assert top["change_percent"] == "20.00" and top["source"] == "tcgcsv"
+    assert "sv8-238" not in [row["card_id"] for row in losers["data"]]
