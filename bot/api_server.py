@@ -26,7 +26,7 @@ def api_options(settings: Settings):  # noqa: ANN201 - adapters.http.app.ApiOpti
     from adapters.http.app import ApiOptions
 
     a = settings.api
-    return ApiOptions(a.requests_per_hour, a.burst_per_minute, a.cache_seconds, a.root_path, tuple(a.cors_origins))
+    return ApiOptions(a.requests_per_hour, a.burst_per_minute, a.cache_seconds, tuple(a.cors_origins))
 
 
 async def start_api(app: App, services) -> Callable[[], Awaitable[None]]:  # noqa: ANN001
@@ -36,7 +36,7 @@ async def start_api(app: App, services) -> Callable[[], Awaitable[None]]:  # noq
     cfg = app.settings.api
     server = _EmbeddedServer(uvicorn.Config(create_api(services, api_options(app.settings)), host=cfg.host,
                                             port=cfg.port, log_config=None, lifespan="off", server_header=False,
-                                            proxy_headers=True))
+                                            proxy_headers=True, root_path=cfg.root_path))
     task = asyncio.create_task(server.serve(), name="api")
     while not server.started:
         if task.done():  # e.g. the port is taken: uvicorn logged why and gave up

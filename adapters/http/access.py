@@ -11,7 +11,7 @@ from typing import Callable
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.http.errors import error_response
+from adapters.http.errors import error_response, route_path
 from core.api_keys import ApiKeyService
 from core.rate_limit import Decision, FixedWindowLimiter
 
@@ -34,7 +34,7 @@ class KeyAndQuota:
         self._last_sweep = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(PROTECTED_PREFIX):
+        if scope["type"] != "http" or not route_path(scope).startswith(PROTECTED_PREFIX):
             await self.app(scope, receive, send)
             return
         key = Headers(scope=scope).get("x-api-key")

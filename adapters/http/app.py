@@ -29,7 +29,6 @@ class ApiOptions:
     requests_per_hour: int = 1000
     burst_per_minute: int = 100
     cache_seconds: int = 60
-    root_path: str = ""
     cors_origins: tuple[str, ...] = ()
 
 
@@ -37,8 +36,7 @@ def create_api(services, options: ApiOptions = ApiOptions(),  # noqa: ANN001 - a
                clock: Callable[[], float] = time.time) -> FastAPI:
     if services.keys is None:
         raise ValueError("the HTTP API needs the API key service")
-    app = FastAPI(title="TCG Price Tracker API", version="1.0.0", description=DESCRIPTION,
-                  root_path=options.root_path, redoc_url=None)
+    app = FastAPI(title="TCG Price Tracker API", version="1.0.0", description=DESCRIPTION, redoc_url=None)
     app.state.services = services
     app.state.cache_seconds = options.cache_seconds
     install_error_handlers(app)

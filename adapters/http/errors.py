@@ -4,9 +4,8 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -35,11 +34,8 @@ def error_body(status: int, message: str, code: str | None = None, details: dict
 
 
 def error_response(status: int, message: str, code: str | None = None, details: dict | list | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    response = JSONResponse(None, status, headers)
-    response.body = error_body(status, message, code, details)
-    response.headers["content-length"] = str(len(response.body))
-    return response
+                   headers: dict[str, str] | None = None) -> Response:
+    return Response(error_body(status, message, code, details), status, headers, media_type="application/json")
 
 
 def _validation_details(err: RequestValidationError) -> list[dict]:
@@ -54,17 +50,17 @@ def _field(error: dict) -> str:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def api_error(_request: Request, err: ApiError) -> JSONResponse:
+    async def api_error(_request: Request, err: ApiError) -> Response:
         return error_response(err.status, err.message, err.code, err.details, err.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, err: RequestValidationError) -> JSONResponse:
+    async def invalid(_request: Request, err: RequestValidationError) -> Response:
         details = _validation_details(err)
         first = details[0] if details else {"field": "request", "problem": "invalid"}
         return error_response(422, f"Invalid {first['field']}: {first['problem']}", details=details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, err: StarletteHTTPException) -> Response:
         message = err.detail if isinstance(err.detail, str) else HTTPStatus(err.status_code).phrase
         headers = dict(getattr(err, "headers", None) or {})
         if err.status_code == 405:  # Starlette names only the first route's methods; name all of this path's
@@ -72,23 +68,23 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(err.status_code, message, headers=headers)
 
     @app.exception_handler(LimitReached)
-    async def at_limit(_request: Request, err: LimitReached) -> JSONResponse:
+    async def at_limit(_request: Request, err: LimitReached) -> Response:
         return error_response(409, _text(err), "limit_reached")
 
     @app.exception_handler(PermissionError)
-    async def denied(_request: Request, err: PermissionError) -> JSONResponse:
+    async def denied(_request: Request, err: PermissionError) -> Response:
         return error_response(403, _text(err))
 
     @app.exception_handler(LookupError)
-    async def missing(_request: Request, err: LookupError) -> JSONResponse:
+    async def missing(_request: Request, err: LookupError) -> Response:
         return error_response(404, _text(err))
 
     @app.exception_handler(ValueError)
-    async def refused(_request: Request, err: ValueError) -> JSONResponse:
+    async def refused(_request: Request, err: ValueError) -> Response:
         """Domain refusals (bad period, bad price, too many alerts): the message is written for people."""
         return error_response(400, _text(err))
 
-    async def crashed(_request: Request, err: Exception) -> JSONResponse:
+    async def crashed(_request: Request, err: Exception) -> Response:
         log.error("API request failed", exc_info=err)
         return error_response(500, "Something went wrong on our side; it has been logged.")
 
@@ -97,8 +93,15 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ValidationError, crashed)
 
 
+def route_path(scope: dict) -> str:
+    """The path routes match on: without the root path a reverse proxy may leave in front of it (the key
+    check and the Allow header must see what the router sees, or a prefixed path would slip past them)."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    path = request.scope["path"]
+    path = route_path(request.scope)
     return sorted({m for regex, methods in request.app.state.route_methods if regex.match(path) for m in methods})
 
 

@@ -171,6 +171,16 @@ async def test_requests_without_a_valid_key_are_refused(services, keys):
     assert schema.status_code == 200  # the documentation is public
 
 
+async def test_behind_a_proxy_prefix_the_key_is_still_required(services, keys):
+    """A reverse proxy that keeps its prefix (root path /tcg): /tcg/v1/... is a /v1 route and needs a key."""
+    transport = httpx.ASGITransport(create_api(services, ApiOptions(), clock=Clock()), root_path="/tcg")
+    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as api:
+        error_of(await api.get("/tcg/v1/sets"), 401, "unauthorized")
+        assert (await api.get("/tcg/v1/sets", headers={"X-API-Key": keys["ash"]})).status_code == 200
+        refused = await api.post("/tcg/v1/sets", headers={"X-API-Key": keys["ash"]})
+        assert error_of(refused, 405, "method_not_allowed") and refused.headers["allow"] == "GET"
+
+
 async def test_a_revoked_key_stops_working_at_once(services):
     key_id, key = await services.keys.create(ASH, "short-lived")
     async with client(services, key) as api:
