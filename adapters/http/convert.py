@@ -5,14 +5,14 @@ from decimal import Decimal
 
 from adapters.http import schemas as s
 from core.history_service import PrintingHistory
-from core.models import Card, CardSet
+from core.models import Card, CardSet, Money
 from core.pricing import SeriesStats
 from core.search import CatalogIndex
 from core.services_types import LatestPrice
 
 
 def money(cents: int | None) -> str | None:
-    return None if cents is None else f"{Decimal(cents) / 100:.2f}"
+    return None if cents is None else str(Money.from_cents(cents, "").amount)
 
 
 def decimal_money(value: Decimal | None) -> str | None:

@@ -23,7 +23,7 @@ def _caller(request: Request) -> Caller:
     return request.state.caller
 
 
-def _alerts(request: Request):  # noqa: ANN202 - core.alert_service.AlertService
+def alerts_of(request: Request):  # noqa: ANN202 - core.alert_service.AlertService
     return request.app.state.services.alerts
 
 
@@ -37,7 +37,7 @@ def alert_out(rule) -> s.AlertOut:  # noqa: ANN001 - a rules row
 
 
 async def _one(request: Request, alert_id: int):  # noqa: ANN202
-    rules = [r for r in await _alerts(request).rules(_caller(request)) if r.id == alert_id]
+    rules = [r for r in await alerts_of(request).rules(_caller(request)) if r.id == alert_id]
     if not rules:
         raise ApiError(404, f"No alert #{alert_id} of yours.")
     return rules[0]
@@ -48,7 +48,7 @@ async def _one(request: Request, alert_id: int):  # noqa: ANN202
 async def create_alert(request: Request, body: s.AlertCreate) -> Response:
     card = await card_by_id(request, body.card_id)
     number = lambda v: None if v is None else repr(v)  # noqa: E731 - repr: the digits the client sent, no float maths
-    rule_id = await _alerts(request).add_rule(
+    rule_id = await alerts_of(request).add_rule(
         _caller(request), card, body.kind, finish=Finish(body.finish) if body.finish else None,
         condition=body.condition, source=body.source, currency=body.currency,
         threshold=number(getattr(body, "threshold", None)), percent=number(getattr(body, "percent", None)),
@@ -61,7 +61,7 @@ async def create_alert(request: Request, body: s.AlertCreate) -> Response:
 @router.get("/alerts", response_model=s.AlertPage, summary="Your alerts")
 async def list_alerts(request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 50,
                       offset: Annotated[int, Query(ge=0, le=10_000)] = 0) -> Response:
-    rules = sorted(await _alerts(request).rules(_caller(request)), key=lambda r: r.id)
+    rules = sorted(await alerts_of(request).rules(_caller(request)), key=lambda r: r.id)
     body = s.AlertPage(data=[alert_out(r) for r in rules[offset:offset + limit]], pagination=s.Pagination(
         limit=limit, offset=offset, has_more=len(rules) > offset + limit, total=len(rules)))
     return cached(request, body, PRIVATE)
@@ -74,7 +74,7 @@ async def get_alert(request: Request, alert_id: AlertId) -> Response:
 
 @router.delete("/alerts/{alert_id}", status_code=204, response_class=Response, summary="Delete one of your alerts")
 async def delete_alert(request: Request, alert_id: AlertId) -> Response:
-    await _alerts(request).remove_rule(_caller(request), alert_id)
+    await alerts_of(request).remove_rule(_caller(request), alert_id)
     return Response(status_code=204)
 
 
@@ -82,7 +82,7 @@ async def delete_alert(request: Request, alert_id: AlertId) -> Response:
             summary="When the alert fired and whether the message was delivered")
 async def alert_history(request: Request, alert_id: AlertId, limit: Annotated[int, Query(ge=1, le=50)] = 50,
                         offset: Annotated[int, Query(ge=0, le=49)] = 0) -> Response:
-    rows = await _alerts(request).rule_history(_caller(request), alert_id)
+    rows = await alerts_of(request).rule_history(_caller(request), alert_id)
     body = s.AlertHistoryPage(alert_id=alert_id, data=[s.AlertEvent(status=r.status, detail=r.detail, at=r.created_at)
                                                        for r in rows[offset:offset + limit]],
                               pagination=s.Pagination(limit=limit, offset=offset, has_more=len(rows) > offset + limit))
