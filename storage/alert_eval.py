@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.alerts import AlertMessage, RuleKind, RuleState, headline, step
 from core.models import Finish
 from core.prices import CURRENCY_BY_CODE, condition_label, from_epoch
-from storage.sql import chunks, in_ids, insert_ignore
+from storage.sql import in_ids, insert_ignore
 from storage.tables import (
     alert_rules,
     cards,
@@ -186,11 +186,9 @@ async def evaluate_feeds(conn: AsyncConnection, printing_ids: list[int], now: da
 async def _printings_with_rules(conn: AsyncConnection, printing_ids: list[int]) -> list[int]:
     """The touched printings someone has an active rule on (index seeks); the rest need no evaluation."""
     r = alert_rules.c
-    found: set[int] = set()
-    for chunk in chunks(printing_ids):
-        rows = await conn.execute(select(r.printing_id).where(r.printing_id.in_(chunk), r.active.is_(True)).distinct())
-        found.update(row[0] for row in rows)
-    return sorted(found)
+    rows = await conn.execute(select(r.printing_id).where(in_ids(conn, r.printing_id, printing_ids),
+                                                          r.active.is_(True)).distinct())
+    return sorted(row[0] for row in rows)
 
 
 async def _apply(conn: AsyncConnection, decisions: list[tuple[Any, Any]], now: datetime, counts: EvalCounts) -> None:
