@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -42,8 +42,10 @@ _TRAILING_NUMBER = re.compile(r"\s+-\s+\S*\d\S*$")
 NAME_AGREEMENT = 70.0
 
 
-@dataclass(frozen=True, slots=True)
-class PrintingKey:
+class PrintingKey(NamedTuple):
+    """A tuple so that hashing and comparing (millions of times in a daily ingest) stays in C; since
+    Finish is a StrEnum, a plain (card_id, "holofoil", "") row tuple from the database equals it."""
+
     card_id: str  # canonical id
     finish: Finish
     variant: str = ""  # "" = the plain printing; else e.g. "staff", "prerelease+staff", "cosmos_holo"

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, false, func, literal_column, null, or_, select, update
+from sqlalchemy import and_, bindparam, case, false, func, literal, literal_column, null, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.alerts import AlertMessage, RuleKind, RuleState, headline, step
@@ -163,32 +163,47 @@ def _decide(rows: list[Any], now: datetime) -> list[tuple[Any, Any]]:
 
 
 async def evaluate(conn: AsyncConnection, printing_ids: list[int] | None, now: datetime) -> EvalCounts:
-    """Evaluate every active rule on these printings (None: all) and every feed; write outbox rows."""
+    """Evaluate every active rule on these printings (None: all); write outbox rows."""
     counts = EvalCounts()
     if printing_ids is not None:
-        printing_ids = await _printings_with_rules(conn, printing_ids)
+        printing_ids, _ = await _probe(conn, printing_ids)
     if printing_ids is None or printing_ids:
-        rows = await _threshold_candidates(conn, printing_ids) + await _series_candidates(conn, printing_ids)
-        decisions = _decide(rows, now)
-        if decisions:
-            await _apply(conn, decisions, now, counts)
+        await _evaluate_rules(conn, printing_ids, now, counts)
     return counts
 
 
-async def evaluate_feeds(conn: AsyncConnection, printing_ids: list[int], now: datetime, counts: EvalCounts) -> None:
-    """Feeds, when any is active (most snapshots touch no feed at all: one cheap query decides)."""
-    active = (await conn.execute(select(channel_subscriptions.c.id).where(
-        channel_subscriptions.c.active.is_(True)).limit(1))).first()
-    if active is not None and printing_ids:
+async def evaluate_snapshot(conn: AsyncConnection, printing_ids: list[int], now: datetime) -> EvalCounts:
+    """After an ingest unit: the rules on its printings, then the channel feeds. Most units touch no
+    printing anyone has a rule on and most deployments have few feeds: one probe statement decides both."""
+    counts = EvalCounts()
+    with_rules, feeds_active = await _probe(conn, printing_ids)
+    if with_rules:
+        await _evaluate_rules(conn, with_rules, now, counts)
+    if feeds_active:
         await _feeds(conn, printing_ids, now, counts)
+    return counts
 
 
-async def _printings_with_rules(conn: AsyncConnection, printing_ids: list[int]) -> list[int]:
-    """The touched printings someone has an active rule on (index seeks); the rest need no evaluation."""
-    r = alert_rules.c
-    rows = await conn.execute(select(r.printing_id).where(in_ids(conn, r.printing_id, printing_ids),
-                                                          r.active.is_(True)).distinct())
-    return sorted(row[0] for row in rows)
+async def _evaluate_rules(conn: AsyncConnection, printing_ids: list[int] | None, now: datetime,
+                          counts: EvalCounts) -> None:
+    rows = await _threshold_candidates(conn, printing_ids) + await _series_candidates(conn, printing_ids)
+    decisions = _decide(rows, now)
+    if decisions:
+        await _apply(conn, decisions, now, counts)
+
+
+_FEEDS_ACTIVE = -1  # printing ids start at 1: the probe's marker row for "some feed is active"
+
+
+async def _probe(conn: AsyncConnection, printing_ids: list[int]) -> tuple[list[int], bool]:
+    """(touched printings someone has an active rule on, whether any feed is active), by index seeks."""
+    r, f = alert_rules.c, channel_subscriptions.c
+    rules = select(r.printing_id).where(in_ids(conn, r.printing_id, printing_ids), r.active.is_(True)).distinct()
+    feeds = select(literal(_FEEDS_ACTIVE)).where(select(f.id).where(f.active.is_(True)).exists())
+    found = {row[0] for row in await conn.execute(union_all(rules, feeds))}
+    feeds_active = _FEEDS_ACTIVE in found
+    found.discard(_FEEDS_ACTIVE)
+    return sorted(found), feeds_active
 
 
 async def _apply(conn: AsyncConnection, decisions: list[tuple[Any, Any]], now: datetime, counts: EvalCounts) -> None:

@@ -8,15 +8,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
-from sqlalchemy import and_, bindparam, select, tuple_, update
+from typing import Callable, NamedTuple
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.ingest import IngestCounts, IngestUnit, Observation
 from core.mapping import PrintingKey
 from core.models import Finish, utcnow
 from core.prices import CURRENCIES, epoch, invalid_reason, to_cents
-from storage.alert_eval import evaluate, evaluate_feeds
+from storage.alert_eval import evaluate_snapshot
 from storage.sql import chunks, insert_ignore
 from storage.tables import cards, data_sources, ingest_runs, price_history, printings, source_products
 
@@ -40,15 +40,16 @@ _SQLITE_INSERT = (
 )  # picks up overrides made by other processes within ten minutes
 
 
-@dataclass(frozen=True, slots=True)
-class MappingRow:
+class MappingRow(NamedTuple):
+    """A cached source_products row (a tuple: 60k of them load at the start of every collection)."""
+
     id: int
     is_override: bool
     values: tuple  # in _MAPPING_COLUMNS order
 
-    @property
-    def printing_id(self) -> int | None:
-        return self.values[0]
+
+class _DoneMeanwhile(Exception):
+    """Another collector recorded the unit while this one worked on it: roll back, report skipped."""
 
 
 @dataclass
@@ -73,6 +74,7 @@ class SqlPriceStore:
         self._mappings_loaded_at: dict[int, float] = {}
         self._printing_ids: dict[PrintingKey, int] = {}
         self._printings_warm = False
+        self._done_units: dict[tuple[int, int], set[str]] = {}
 
     def forget_mappings(self) -> None:
         """Drop the mapping cache (after a manual override in this process)."""
@@ -95,37 +97,51 @@ class SqlPriceStore:
         """Store one unit atomically; a crash or error inside leaves the database as it was."""
         counts = IngestCounts(units=1)
         pending = _Pending()
-        async with self._engine.begin() as conn:
-            source_id = await self.source_id(unit.source, conn)
-            ts = epoch(unit.snapshot_ts)
-            if not await self._claim(conn, source_id, unit, ts):
-                return IngestCounts(skipped_units=1)
-            mappings = await self._apply_mappings(conn, source_id, unit.observations, pending)
-            points = self._points(unit.observations, mappings, counts)
-            await self._upsert_points(conn, source_id, ts, points, counts)
-            if points and self._evaluate_alerts and self._clock() - unit.snapshot_ts <= self._alert_max_age:
-                # Same transaction: a rule's state change and its outbox row commit with the price.
-                touched = sorted({p for p, _, _ in points})
-                evaluated = await evaluate(conn, touched, unit.snapshot_ts)
-                await evaluate_feeds(conn, touched, unit.snapshot_ts, evaluated)
-                counts.alerts_fired += evaluated.fired
-                counts.feed_events += evaluated.feed_events
-            await conn.execute(
-                update(ingest_runs)
-                .where(and_(ingest_runs.c.source_id == source_id, ingest_runs.c.unit == unit.unit[:64],
-                            ingest_runs.c.snapshot_ts == ts))
-                .values(inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged,
-                        invalid=counts.invalid, unmatched=counts.unmatched, finished_at=utcnow())
-            )
-            new_ids = await self._new_mapping_ids(conn, source_id, pending)
+        try:
+            async with self._engine.begin() as conn:
+                source_id = await self.source_id(unit.source, conn)
+                ts = epoch(unit.snapshot_ts)
+                if not unit.force and await self._is_done(conn, source_id, unit.unit[:64], ts):
+                    return IngestCounts(skipped_units=1)
+                mappings = await self._apply_mappings(conn, source_id, unit.observations, pending)
+                points = self._points(unit.observations, mappings, counts)
+                await self._upsert_points(conn, source_id, ts, points, counts)
+                if points and self._evaluate_alerts and self._clock() - unit.snapshot_ts <= self._alert_max_age:
+                    # Same transaction: a rule's state change and its outbox row commit with the price.
+                    evaluated = await evaluate_snapshot(conn, sorted({p for p, _, _ in points}), unit.snapshot_ts)
+                    counts.alerts_fired += evaluated.fired
+                    counts.feed_events += evaluated.feed_events
+                await self._record_run(conn, source_id, unit, ts, counts)
+                new_ids = await self._new_mapping_ids(conn, source_id, pending)
+        except _DoneMeanwhile:
+            return IngestCounts(skipped_units=1)
         self._commit_cache(source_id, pending, new_ids)
+        self._done_units.setdefault((source_id, ts), set()).add(unit.unit[:64])
         return counts
 
-    async def _claim(self, conn: AsyncConnection, source_id: int, unit: IngestUnit, ts: int) -> bool:
-        """The ledger row: a second collector (or a re-run) finds the unit done and skips it."""
-        row = {"source_id": source_id, "unit": unit.unit[:64], "snapshot_ts": ts, "finished_at": utcnow()}
-        result = await conn.execute(insert_ignore(conn, ingest_runs).values(**row))
-        return result.rowcount == 1 or unit.force
+    async def _is_done(self, conn: AsyncConnection, source_id: int, unit: str, ts: int) -> bool:
+        """Whether the ledger has this unit; one query per snapshot loads every unit it has."""
+        done = self._done_units.get((source_id, ts))
+        if done is None:
+            if len(self._done_units) > 16:
+                self._done_units.clear()
+            r = ingest_runs.c
+            rows = await conn.execute(select(r.unit).where(r.source_id == source_id, r.snapshot_ts == ts))
+            done = self._done_units[(source_id, ts)] = {row[0] for row in rows}
+        return unit in done
+
+    async def _record_run(self, conn: AsyncConnection, source_id: int, unit: IngestUnit, ts: int,
+                          counts: IngestCounts) -> None:
+        """The ledger row, written last: a unit some other collector finished meanwhile rolls back."""
+        values = {"inserted": counts.inserted, "updated": counts.updated, "unchanged": counts.unchanged,
+                  "invalid": counts.invalid, "unmatched": counts.unmatched, "finished_at": utcnow()}
+        key = {"source_id": source_id, "unit": unit.unit[:64], "snapshot_ts": ts}
+        if (await conn.execute(insert_ignore(conn, ingest_runs).values(**key, **values))).rowcount == 1:
+            return
+        if not unit.force:
+            raise _DoneMeanwhile
+        r = ingest_runs.c
+        await conn.execute(update(ingest_runs).where(*(r[k] == v for k, v in key.items())).values(**values))
 
     # ------------------------------------------------------------ mappings
 
@@ -137,7 +153,7 @@ class SqlPriceStore:
                 select(sp.id, sp.external_id, sp.sub_type, sp.is_override, *(sp[c] for c in _MAPPING_COLUMNS))
                 .where(sp.source_id == source_id)
             )
-            self._mappings[source_id] = {(r[1], r[2]): MappingRow(r[0], bool(r[3]), tuple(r[4:])) for r in rows}
+            self._mappings[source_id] = {(r[1], r[2]): MappingRow(r[0], bool(r[3]), r[4:]) for r in rows.tuples()}
             self._mappings_loaded_at[source_id] = time.monotonic()
         return self._mappings[source_id]
 
@@ -156,7 +172,7 @@ class SqlPriceStore:
                 continue
             old = cache.get(key)
             if old is not None and old.is_override:
-                result[key] = old.printing_id
+                result[key] = old.values[0]
                 continue
             match = obs.match
             printing_id = printing_ids.get(match.key) if match.key else None
@@ -223,7 +239,7 @@ class SqlPriceStore:
             select(cards.c.canonical_id, printings.c.finish, printings.c.variant, printings.c.id)
             .select_from(printings.join(cards, cards.c.id == printings.c.card_id))
         )
-        self._printing_ids.update({PrintingKey(r[0], Finish(r[1]), r[2]): r[3] for r in rows})
+        self._printing_ids.update({(r[0], r[1], r[2]): r[3] for r in rows.tuples()})  # == PrintingKey
         self._printings_warm = True
 
     async def _ensure_printings(
@@ -231,7 +247,8 @@ class SqlPriceStore:
     ) -> dict[PrintingKey, int]:
         if not self._printings_warm and keys:
             await self._warm_printings(conn)
-        found = {k: self._printing_ids[k] for k in keys if k in self._printing_ids}
+        cached = self._printing_ids
+        found = {k: i for k in keys if (i := cached.get(k)) is not None}
         missing = {k for k in keys if k not in found}
         if not missing:
             return found
