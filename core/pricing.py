@@ -7,6 +7,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 MIN_SAMPLE = 3
 
@@ -61,8 +62,9 @@ THIN_SAMPLE = 5
 THIN_POINTS_30D = 3
 
 
-@dataclass(frozen=True, slots=True)
-class SeriesPoint:
+class SeriesPoint(NamedTuple):
+    """A tuple: a year's chart builds 365 of them per series, and frozen dataclasses construct ~3x slower."""
+
     ts: datetime
     market: Decimal | None
     low: Decimal | None = None
