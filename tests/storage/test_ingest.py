@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from core.ingest import IngestUnit, Observation
 from core.mapping import Match, PrintingKey
@@ -61,6 +61,22 @@ async def test_the_same_snapshot_twice_changes_nothing(store, engine):
     assert (forced.inserted, forced.updated, forced.unchanged) == (0, 0, 2)
     assert await _points(engine) == 2
 
+
+
+async def test_a_unit_another_collector_finished_meanwhile_is_skipped_and_changes_nothing(store, engine):
+    """Two collector processes on one database: the second learnt the snapshot's ledger before the first
+    finished this unit, does the work, then finds the ledger row at the end and rolls back."""
+    other = SqlPriceStore(engine)
+    await other.ingest(IngestUnit("tcgcsv", "pokemon:group:2", DAY1, [obs("9", PIKACHU, "289.99")]))
+    await store.ingest(unit(obs("1", CHARIZARD, "112.35")))
+    late = await other.ingest(unit(obs("1", CHARIZARD, "999.00")))
+    assert late.skipped_units == 1 and late.inserted == late.updated == 0
+    async with engine.connect() as conn:
+        market = (await conn.execute(select(price_history.c.market_cents).where(
+            price_history.c.market_cents > 20000, price_history.c.market_cents != 28999))).all()
+        runs = (await conn.execute(text("SELECT inserted FROM ingest_runs WHERE unit = 'pokemon:group:1'"))).all()
+    assert market == [] and runs == [(1,)]  # the first collector's price and counts stand
+    assert await _points(engine) == 2
 
 async def test_a_corrected_price_updates_in_place_and_a_new_day_adds(store, engine):
     await store.ingest(unit(obs("1", CHARIZARD, "112.35")))
