@@ -57,7 +57,7 @@ def _cents(value: int | None) -> Decimal | None:
 
 @lru_cache(maxsize=1 << 14)
 def _when(seconds: int) -> datetime:
-    """Interned: daily snapshots share their timestamps across every printing (~40% of a series' build)."""
+    """Interned: daily snapshots share their timestamps across every printing (a quarter of a series' build)."""
     return from_epoch(seconds)
 
 

@@ -69,12 +69,18 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     # A read leaves no transaction open (pysqlite begins one before DML only), and sqlite3's own commit
     # and rollback are no-ops then: skip the thread hop the pool's reset-on-return would cost every read.
     def commit(self) -> None:
-        if self._connection._conn.in_transaction:
+        if self._in_transaction():
             super().commit()
 
     def rollback(self) -> None:
-        if self._connection._conn.in_transaction:
+        if self._in_transaction():
             super().rollback()
+
+    def _in_transaction(self) -> bool:
+        try:
+            return self._connection._conn.in_transaction
+        except ValueError:  # closed: let the stock call raise SQLAlchemy's own error
+            return True
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
         return super().cursor(server_side) if server_side else OneHopCursor(self)

@@ -68,3 +68,15 @@ async def test_reads_between_writes_see_the_transaction(engine):
         await conn.execute(insert(items).values(name="ditto"))
     assert seen == ["snorlax"]
     assert await count(engine) == 2
+
+
+async def test_a_closed_connection_reports_a_database_error_not_a_bare_valueerror(engine):
+    from sqlalchemy.exc import DBAPIError
+
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        await raw.dbapi_connection._connection.close()  # the driver connection died underneath
+        with pytest.raises(DBAPIError):
+            await conn.execute(select(items.c.id))
+        await conn.invalidate()
+    assert await count(engine) == 0  # the pool replaced it
