@@ -22,7 +22,7 @@ from storage.tables import cards, data_sources, ingest_runs, price_history, prin
 
 _PRICE_COLUMNS = ("market_cents", "low_cents", "mid_cents", "high_cents", "direct_low_cents", "sample_size")
 _MAPPING_COLUMNS = ("printing_id", "product_name", "group_ref", "confidence", "method", "unmatched_reason")
-MAPPING_CACHE_TTL_S = 600.0
+MAPPING_CACHE_TTL_S = 600.0  # picks up overrides made by other processes within ten minutes
 _LATEST_UPSERT = (
     "INSERT INTO latest_prices (printing_id, source_id, condition, currency, ts, market_cents, low_cents, "
     "mid_cents, high_cents, direct_low_cents, sample_size) VALUES ({ph}) "
@@ -37,7 +37,7 @@ _LATEST_UPSERT = (
 _SQLITE_INSERT = (
     "INSERT INTO price_history (printing_id, source_id, condition, currency, ts, market_cents, low_cents, "
     "mid_cents, high_cents, direct_low_cents, sample_size) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"
-)  # picks up overrides made by other processes within ten minutes
+)
 
 
 class MappingRow(NamedTuple):

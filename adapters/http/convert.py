@@ -6,6 +6,7 @@ from decimal import Decimal
 from adapters.http import schemas as s
 from core.history_service import PrintingHistory
 from core.models import Card, CardSet, Money
+from core.prices import condition_label
 from core.pricing import SeriesStats
 from core.search import CatalogIndex
 from core.services_types import LatestPrice
@@ -37,8 +38,6 @@ def set_out(card_set: CardSet) -> s.SetOut:
 
 
 def price_out(line: LatestPrice) -> s.PriceOut:
-    from core.prices import condition_label
-
     return s.PriceOut(finish=line.finish.value, variant=line.variant, source=line.source,
                       condition=condition_label(line.condition), currency=line.currency,
                       market=money(line.market_cents), low=money(line.low_cents), mid=money(line.mid_cents),
