@@ -23,6 +23,7 @@ _CONDITION_CODES = {
 }
 GRADERS = ("PSA", "BGS", "CGC", "SGC", "TAG")
 MAX_PRICE = Decimal("2000000")  # anything above is a data error, not a card price
+MAX_CENTS = int(MAX_PRICE * 100)
 
 
 def condition_code(condition: Condition | None = None, grader: str | None = None, grade: float | None = None) -> int:
@@ -59,10 +60,6 @@ def to_decimal(raw: object) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def to_cents(value: Decimal | None) -> int | None:
-    return None if value is None else int(value.scaleb(2).to_integral_value())
-
-
 @dataclass(frozen=True, slots=True)
 class Quote:
     """One price observation from a source, before it is tied to a printing id."""
@@ -83,27 +80,33 @@ class Quote:
         return (self.market, self.low, self.mid, self.high, self.direct_low)
 
 
-def invalid_reason(quote: Quote) -> str | None:
-    """Why a quote must not be stored, or None when it is fine. (Hot path: one pass, no allocations.)"""
+def quote_cents(quote: Quote) -> tuple[int | None, ...] | str:
+    """(market, low, mid, high, direct_low) in integer cents, or why the quote must not be stored.
+
+    The ingest hot path (60k quotes a snapshot): one pass, and checks on ints rather than Decimals; the
+    Decimal is consulted only where rounding to a cent could hide a sign or cross the maximum."""
     if quote.currency not in CURRENCIES:
         return f"unknown currency {quote.currency!r}"
     if quote.ts.tzinfo is None:
         return "timestamp without timezone"
-    present = nonzero = 0
+    cents = []
+    nonzero = False
     for amount in (quote.market, quote.low, quote.mid, quote.high, quote.direct_low):
         if amount is None:
+            cents.append(None)
             continue
-        if amount < 0:
+        value = round(amount * 100)  # Decimal rounding: half to even
+        if value <= 0 and (value < 0 or amount < 0):
             return "negative price"
-        if amount > MAX_PRICE:
+        if value >= MAX_CENTS and amount > MAX_PRICE:
             return "absurd price"
-        present += 1
-        nonzero += amount != 0
-    if not present:
+        nonzero = nonzero or value != 0
+        cents.append(value)
+    if all(c is None for c in cents):
         return "no price"
     if not nonzero:
         return "zero price"
-    return None
+    return tuple(cents)
 
 
 def epoch(ts: datetime) -> int:

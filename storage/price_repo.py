@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from core.ingest import IngestCounts, IngestUnit, Observation
 from core.mapping import PrintingKey
 from core.models import Finish, utcnow
-from core.prices import CURRENCIES, epoch, invalid_reason, to_cents
+from core.prices import CURRENCIES, epoch, quote_cents
 from storage.alert_eval import evaluate_snapshot
 from storage.sql import chunks, insert_ignore
 from storage.tables import cards, data_sources, ingest_runs, price_history, printings, source_products
@@ -153,7 +153,8 @@ class SqlPriceStore:
                 select(sp.id, sp.external_id, sp.sub_type, sp.is_override, *(sp[c] for c in _MAPPING_COLUMNS))
                 .where(sp.source_id == source_id)
             )
-            self._mappings[source_id] = {(r[1], r[2]): MappingRow(r[0], bool(r[3]), r[4:]) for r in rows.tuples()}
+            # .all(): one fetchall; iterating a result fetches row by row (~4 µs a row, 60k rows)
+            self._mappings[source_id] = {(r[1], r[2]): MappingRow(r[0], bool(r[3]), r[4:]) for r in rows.all()}
             self._mappings_loaded_at[source_id] = time.monotonic()
         return self._mappings[source_id]
 
@@ -239,7 +240,7 @@ class SqlPriceStore:
             select(cards.c.canonical_id, printings.c.finish, printings.c.variant, printings.c.id)
             .select_from(printings.join(cards, cards.c.id == printings.c.card_id))
         )
-        self._printing_ids.update({(r[0], r[1], r[2]): r[3] for r in rows.tuples()})  # == PrintingKey
+        self._printing_ids.update({(r[0], r[1], r[2]): r[3] for r in rows.all()})  # == PrintingKey
         self._printings_warm = True
 
     async def _ensure_printings(
@@ -301,16 +302,14 @@ class SqlPriceStore:
             quote = obs.quote
             if quote is None:
                 continue
-            reason = invalid_reason(quote)
+            cents = quote_cents(quote)
             key = (printing_id, quote.condition, CURRENCIES.get(quote.currency, 0))
-            if reason is None and key in points:
-                reason = "two products map to one printing"
-            if reason:
+            if type(cents) is str or key in points:
+                reason = cents if type(cents) is str else "two products map to one printing"
                 counts.invalid += 1
                 counts.reasons[f"invalid: {reason}"] += 1
                 continue
-            points[key] = (to_cents(quote.market), to_cents(quote.low), to_cents(quote.mid), to_cents(quote.high),
-                           to_cents(quote.direct_low), quote.sample_size)
+            points[key] = (*cents, quote.sample_size)
         return points
 
     async def _upsert_points(
