@@ -17,12 +17,13 @@ from core.mapping import PrintingKey
 from core.models import Finish, utcnow
 from core.prices import CURRENCIES, epoch, quote_cents
 from storage.alert_eval import evaluate_snapshot
+from storage.gc_pause import gc_paused
 from storage.sql import chunks, insert_ignore
 from storage.tables import cards, data_sources, ingest_runs, price_history, printings, source_products
 
 _PRICE_COLUMNS = ("market_cents", "low_cents", "mid_cents", "high_cents", "direct_low_cents", "sample_size")
 _MAPPING_COLUMNS = ("printing_id", "product_name", "group_ref", "confidence", "method", "unmatched_reason")
-MAPPING_CACHE_TTL_S = 600.0  # picks up overrides made by other processes within ten minutes
+MAPPING_CACHE_TTL_S = 600.0  # mappings other collectors wrote; manual overrides are re-read every snapshot
 _LATEST_UPSERT = (
     "INSERT INTO latest_prices (printing_id, source_id, condition, currency, ts, market_cents, low_cents, "
     "mid_cents, high_cents, direct_low_cents, sample_size) VALUES ({ph}) "
@@ -75,11 +76,13 @@ class SqlPriceStore:
         self._printing_ids: dict[PrintingKey, int] = {}
         self._printings_warm = False
         self._done_units: dict[tuple[int, int], set[str]] = {}
+        self._overrides: dict[tuple[int, int], dict[tuple[str, str], int | None]] = {}
 
     def forget_mappings(self) -> None:
         """Drop the mapping cache (after a manual override in this process)."""
         self._mappings.clear()
         self._mappings_loaded_at.clear()
+        self._overrides.clear()
 
     async def source_id(self, name: str, conn: AsyncConnection | None = None) -> int:
         if name in self._source_ids:
@@ -103,7 +106,7 @@ class SqlPriceStore:
                 ts = epoch(unit.snapshot_ts)
                 if not unit.force and await self._is_done(conn, source_id, unit.unit[:64], ts):
                     return IngestCounts(skipped_units=1)
-                mappings = await self._apply_mappings(conn, source_id, unit.observations, pending)
+                mappings = await self._apply_mappings(conn, source_id, ts, unit.observations, pending)
                 points = self._points(unit.observations, mappings, counts)
                 await self._upsert_points(conn, source_id, ts, points, counts)
                 if points and self._evaluate_alerts and self._clock() - unit.snapshot_ts <= self._alert_max_age:
@@ -149,19 +152,34 @@ class SqlPriceStore:
         loaded = self._mappings_loaded_at.get(source_id)
         if loaded is None or time.monotonic() - loaded > MAPPING_CACHE_TTL_S:
             sp = source_products.c
-            rows = await conn.execute(
-                select(sp.id, sp.external_id, sp.sub_type, sp.is_override, *(sp[c] for c in _MAPPING_COLUMNS))
-                .where(sp.source_id == source_id)
-            )
-            # .all(): one fetchall; iterating a result fetches row by row (~4 µs a row, 60k rows)
-            self._mappings[source_id] = {(r[1], r[2]): MappingRow(r[0], bool(r[3]), r[4:]) for r in rows.all()}
+            with gc_paused():
+                rows = await conn.execute(
+                    select(sp.id, sp.external_id, sp.sub_type, sp.is_override, *(sp[c] for c in _MAPPING_COLUMNS))
+                    .where(sp.source_id == source_id)
+                )
+                # .all(): one fetchall; iterating a result fetches row by row (~4 µs a row, 60k rows)
+                self._mappings[source_id] = {(r[1], r[2]): MappingRow(r[0], bool(r[3]), r[4:]) for r in rows.all()}
             self._mappings_loaded_at[source_id] = time.monotonic()
         return self._mappings[source_id]
 
+    async def _overrides_for(self, conn: AsyncConnection, source_id: int, ts: int) -> dict[tuple[str, str], int | None]:
+        """Manual fixes of this source, read once per snapshot (a handful of rows, one indexless scan of
+        ~10 ms): one made from the CLI, in another process, applies from the next snapshot on."""
+        found = self._overrides.get((source_id, ts))
+        if found is None:
+            if len(self._overrides) > 16:
+                self._overrides.clear()
+            sp = source_products.c
+            rows = await conn.execute(select(sp.external_id, sp.sub_type, sp.printing_id)
+                                      .where(sp.source_id == source_id, sp.is_override.is_(True)))
+            found = self._overrides[(source_id, ts)] = {(r[0], r[1]): r[2] for r in rows.all()}
+        return found
+
     async def _apply_mappings(
-        self, conn: AsyncConnection, source_id: int, observations: list[Observation], pending: _Pending
+        self, conn: AsyncConnection, source_id: int, ts: int, observations: list[Observation], pending: _Pending
     ) -> dict[tuple[str, str], int | None]:
         """Write new or changed mappings (never over a manual override); returns key -> printing id."""
+        overrides = await self._overrides_for(conn, source_id, ts)
         cache = await self._mapping_cache(conn, source_id)
         printing_ids = await self._ensure_printings(conn, [o.match.key for o in observations if o.match.key], pending)
         now = utcnow()
@@ -171,10 +189,10 @@ class SqlPriceStore:
             key = (obs.external_id[:64], obs.sub_type[:64])
             if key in result:
                 continue
-            old = cache.get(key)
-            if old is not None and old.is_override:
-                result[key] = old.values[0]
+            if key in overrides:
+                result[key] = overrides[key]
                 continue
+            old = cache.get(key)
             match = obs.match
             printing_id = printing_ids.get(match.key) if match.key else None
             reason = match.reason if match.key is None else (None if printing_id else "card not in catalog")
@@ -236,11 +254,12 @@ class SqlPriceStore:
 
     async def _warm_printings(self, conn: AsyncConnection) -> None:
         """Every printing id in one query (~70k rows for a full catalog): per-unit lookups become dict hits."""
-        rows = await conn.execute(
-            select(cards.c.canonical_id, printings.c.finish, printings.c.variant, printings.c.id)
-            .select_from(printings.join(cards, cards.c.id == printings.c.card_id))
-        )
-        self._printing_ids.update({(r[0], r[1], r[2]): r[3] for r in rows.all()})  # == PrintingKey
+        with gc_paused():
+            rows = await conn.execute(
+                select(cards.c.canonical_id, printings.c.finish, printings.c.variant, printings.c.id)
+                .select_from(printings.join(cards, cards.c.id == printings.c.card_id))
+            )
+            self._printing_ids.update({(r[0], r[1], r[2]): r[3] for r in rows.all()})  # == PrintingKey
         self._printings_warm = True
 
     async def _ensure_printings(

@@ -113,6 +113,31 @@ async def test_a_manual_override_survives_later_collections(store, engine):
     assert tuple(row) == ("manual", True)
 
 
+async def test_an_override_from_another_process_applies_from_the_next_snapshot(store, engine):
+    await store.ingest(unit(obs("77", None, "3.00", reason="name mismatch")))
+    cli = SqlPriceQueries(engine, SqlPriceStore(engine))  # `tcgtracker mapping set` runs in its own process
+    await cli.set_override("tcgcsv", "77", CHARIZARD, None)
+    counts = await store.ingest(unit(obs("77", None, "115.00", ts=DAY2, reason="name mismatch"), ts=DAY2))
+    assert (counts.inserted, counts.unmatched) == (1, 0)
+
+
+async def test_a_mapping_is_rewritten_only_when_it_changes(store, engine):
+    async def mapping_row():
+        sp = source_products.c
+        async with engine.connect() as conn:
+            return (await conn.execute(select(sp.printing_id, sp.unmatched_reason, sp.updated_at))).one()
+
+    await store.ingest(unit(obs("5", None, "3.00", reason="card not in catalog")))
+    first = await mapping_row()
+    await store.ingest(unit(obs("5", None, "3.10", ts=DAY2, reason="card not in catalog"), ts=DAY2))
+    assert await mapping_row() == first  # the same answer: the row is left alone, updated_at included
+    day3 = DAY2.replace(day=22)
+    await store.ingest(unit(obs("5", CHARIZARD, "3.20", ts=day3), ts=day3))  # matched now (a catalog update)
+    changed = await mapping_row()
+    assert changed.printing_id is not None and changed.unmatched_reason is None
+    assert changed.updated_at > first.updated_at
+
+
 async def test_a_failure_inside_a_unit_leaves_the_previous_snapshot_intact(store, engine, monkeypatch):
     await store.ingest(unit(obs("1", CHARIZARD, "112.35")))
 
