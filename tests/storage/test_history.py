@@ -110,3 +110,13 @@ async def test_printing_series_reads_one_printing(engine):
     source_id = await store.source_id("tcgcsv")
     points = await queries.printing_series(key.printing_id, source_id, 0, 1)
     assert [(p.ts, str(p.market)) for p in points] == [(DAY1, "112.35"), (DAY2, "110")]
+
+
+def test_interned_prices_are_exact_and_the_table_stays_bounded():
+    from decimal import Decimal
+
+    from storage.history_repo import _Interned
+
+    money = _Interned(lambda cents: None if cents is None else Decimal(cents) / 100, limit=3)
+    assert [money[c] for c in (11235, 99, None, 11235)] == [Decimal("112.35"), Decimal("0.99"), None, Decimal("112.35")]
+    assert money[7] == Decimal("0.07") and len(money) <= 3  # full: cleared, then refilled
