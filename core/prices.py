@@ -90,7 +90,7 @@ def quote_cents(quote: Quote) -> tuple[int | None, ...] | str:
     if quote.ts.tzinfo is None:
         return "timestamp without timezone"
     cents = []
-    nonzero = False
+    present = nonzero = False
     for amount in (quote.market, quote.low, quote.mid, quote.high, quote.direct_low):
         if amount is None:
             cents.append(None)
@@ -100,9 +100,9 @@ def quote_cents(quote: Quote) -> tuple[int | None, ...] | str:
             return "negative price"
         if value >= MAX_CENTS and amount > MAX_PRICE:
             return "absurd price"
-        nonzero = nonzero or value != 0
+        present, nonzero = True, nonzero or value != 0
         cents.append(value)
-    if all(c is None for c in cents):
+    if not present:
         return "no price"
     if not nonzero:
         return "zero price"

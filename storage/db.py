@@ -10,6 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from storage.sqlite_driver import one_hop_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Checkpoint when the WAL reaches ~40 MB instead of SQLite's 4 MB: a daily snapshot into a year of history
+# writes ~250 MB of scattered pages, and every checkpoint costs two fsyncs. Measured on the 60k-point
+# ingest benchmark: 2.57 s against 2.83 s (medians of three); readers and crash recovery do not notice.
+SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 def create_engine(
@@ -35,6 +39,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_AUTOCHECKPOINT_PAGES}")
     cursor.close()
 
 

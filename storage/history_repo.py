@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -55,7 +55,7 @@ class _Interned(dict):
     """key -> value, made once and shared (dict lookups in C on a hit; cleared when full).
 
     A year of one printing is 365 timestamps and ~1,100 prices; building a datetime and a Decimal for
-    each was 60% of the read. Daily snapshots share their timestamps across every printing and card
+    each was over a third of the read. Daily snapshots share their timestamps across every printing and card
     prices repeat across days and printings, so most lookups hit. Both value types are immutable."""
 
     def __init__(self, make, limit: int) -> None:  # noqa: ANN001 - any one-argument factory
@@ -76,7 +76,7 @@ _MONEY = _Interned(lambda cents: None if cents is None else Decimal(cents) / 100
 
 
 def _points(rows: list[tuple]) -> list[SeriesPoint]:
-    """(ts, market, low, high, sample_size) rows as points; one comprehension, as it is a third of a read."""
+    """(ts, market, low, high, sample_size) rows as points: one comprehension over interned values."""
     when, money = _WHEN, _MONEY
     return [SeriesPoint(when[ts], money[m], money[lo], money[hi], n) for ts, m, lo, hi, n in rows]
 

@@ -157,7 +157,7 @@ class SqlPriceStore:
                     select(sp.id, sp.external_id, sp.sub_type, sp.is_override, *(sp[c] for c in _MAPPING_COLUMNS))
                     .where(sp.source_id == source_id)
                 )
-                # .all(): one fetchall; iterating a result fetches row by row (~4 µs a row, 60k rows)
+                # .all(): one fetchall (iterating a result calls fetchone per row)
                 self._mappings[source_id] = {(r[1], r[2]): MappingRow(r[0], bool(r[3]), r[4:]) for r in rows.all()}
             self._mappings_loaded_at[source_id] = time.monotonic()
         return self._mappings[source_id]

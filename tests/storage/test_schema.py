@@ -29,11 +29,13 @@ async def test_upgrading_twice_is_a_no_op(engine):
     assert await migrate.upgrade(engine) == before
 
 
-async def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(sqlite_engine):
+async def test_sqlite_runs_with_wal_foreign_keys_busy_timeout_and_checkpoint_interval(sqlite_engine):
     async with sqlite_engine.connect() as conn:
         assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
         assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
         assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() >= 5000
+        assert (await conn.exec_driver_sql("PRAGMA synchronous")).scalar() == 1  # NORMAL: no fsync per commit in WAL
+        assert (await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar() == 10_000  # ~40 MB between checkpoints
 
 
 async def test_price_history_is_clustered_by_printing_and_time_on_sqlite(sqlite_engine):
