@@ -23,6 +23,8 @@ from tests.bench import bench_ingest as base  # noqa: E402
 from core.charts import ChartSeries, ChartSpec, render_chart  # noqa: E402
 from core.history_service import HistoryService  # noqa: E402
 from core.models import Game  # noqa: E402
+from core.services import CatalogService  # noqa: E402
+from storage.catalog_repo import SqlCatalogRepository  # noqa: E402
 from storage.db import create_engine  # noqa: E402
 from storage.history_repo import SqlHistoryQueries  # noqa: E402
 from storage.price_queries import SqlPriceQueries  # noqa: E402
@@ -124,6 +126,10 @@ async def main() -> None:
         print(row(f"latest prices of {n} cards", ours, bare))
     service = HistoryService(history_q)
     now = base.DAY + timedelta(hours=12)
+    index = await CatalogService(SqlCatalogRepository(engine)).index()
+    by_id = {c.canonical_id: c for c in index.cards}
+    ours = [t for cid in sample for t in await timed(lambda cid=cid: service.history(by_id[cid], "1y", now=now), 1)]
+    print(row("one card's 1y history + stats, service level", ours))
     for period in ("24h", "7d", "30d"):
         ours = await timed(lambda period=period: service.trending(Game.POKEMON, period, "gainers", 10, now=now), 5)
         print(row(f"trending gainers {period}, Pokémon (~50k series)", ours))
