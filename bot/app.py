@@ -100,7 +100,8 @@ async def build_app(
         try:
             yield App(settings, engine, catalog, store, queries, PriceService(queries, clock), collector, http,
                       HistoryService(SqlHistoryQueries(engine), clock, settings.history.max_chart_points, renderer,
-                                     timedelta(seconds=settings.history.trending_cache_seconds)),
+                                     timedelta(seconds=settings.history.trending_cache_seconds),
+                                     settings.history.trending_min_sample),
                       alerts, deliverer, ApiKeyService(SqlApiKeys(engine), alerts.user, settings.api.max_keys_per_user,
                                                        clock))
         finally:

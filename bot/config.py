@@ -67,6 +67,7 @@ class HistorySettings(_Section):
     chart_theme: Literal["dark", "light"] = "dark"
     chart_workers: int = Field(1, ge=0, le=8)  # render processes; 0 = a thread of this process
     trending_cache_seconds: int = Field(300, ge=0, le=86400)  # reuse a trending list this long (0 = never)
+    trending_min_sample: int = Field(5, ge=0, le=1000)  # fewest listings/sales behind a trending price, where known
 
 
 class AlertsSettings(_Section):

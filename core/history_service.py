@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -11,7 +12,9 @@ from core import charts
 from core.charts import ChartSeries, ChartSpec
 from core.models import Card, CardSet, Game, utcnow
 from core.prices import condition_label
-from core.pricing import PeriodError, SeriesPoint, SeriesStats, downsample, parse_period, series_stats
+from core.pricing import (
+    THIN_SAMPLE, PeriodError, SeriesPoint, SeriesStats, downsample, parse_period, series_stats,
+)
 
 TRENDING_WINDOWS = {"24h": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 TRENDING_KINDS = ("gainers", "losers", "most_watched")
@@ -33,7 +36,7 @@ class HistoryQueries(Protocol):
     async def source_names(self) -> list[str]: ...
 
     async def movers(self, game: Game, window: timedelta, now: datetime, min_price_cents: int,
-                     source: str | None = None) -> list[Any]: ...
+                     source: str | None = None, min_sample: int = 0) -> list[Any]: ...
 
     async def most_watched(self, game: Game, since: datetime, limit: int) -> list[tuple[str, int]]: ...
 
@@ -70,16 +73,19 @@ async def render_in_thread(spec: ChartSpec) -> bytes:
 class HistoryService:
     def __init__(self, queries: HistoryQueries, clock: Callable[[], datetime] = utcnow,
                  max_chart_points: int = 400, renderer: ChartRenderer | None = None,
-                 trending_cache: timedelta = timedelta(0)) -> None:
+                 trending_cache: timedelta = timedelta(0), trending_min_sample: int = THIN_SAMPLE) -> None:
         """`renderer`: how a chart leaves the event loop (a worker thread by default; the service uses a
         process pool, because matplotlib holds the GIL long enough to stall a busy loop).
-        `trending_cache`: how long a trending list is reused (a pass over every series takes ~0.5-1 s on a
-        full catalog, and prices change at most a few times a day)."""
+        `trending_cache`: how long a trending list is reused (a pass over every series takes ~0.5 s on a
+        full catalog, and prices change at most a few times a day).
+        `trending_min_sample`: the fewest listings/sales behind either price of a move, where the source
+        reports them (eBay): a spike on one sale is not a trend. Sources without counts are not filtered."""
         self._queries = queries
         self._clock = clock
         self._max_points = max_chart_points
         self._render = renderer or render_in_thread
         self._trending_ttl = trending_cache
+        self._min_sample = trending_min_sample
         self._trending: dict[tuple, tuple[datetime, list[TrendingEntry]]] = {}
 
     async def _check_source(self, source: str | None) -> None:
@@ -144,11 +150,12 @@ class HistoryService:
         if kind == "most_watched":
             rows = await self._queries.most_watched(game, now - window, limit)
             return [TrendingEntry(card_id, count) for card_id, count in rows]
-        movers = await self._queries.movers(game, window, now, min_price_cents, source)
+        movers = await self._queries.movers(game, window, now, min_price_cents, source, self._min_sample)
         rising = kind == "gainers"
         chosen = [m for m in movers if (m.new_cents > m.old_cents if rising else m.new_cents < m.old_cents)]
-        chosen.sort(key=lambda m: (-m.percent if rising else m.percent, m.card_id))
-        return [TrendingEntry(m.card_id, m) for m in chosen[:limit]]
+        sign = -1 if rising else 1  # exact ratios, no Decimal per series: ~50k of them on a full catalog
+        top = heapq.nsmallest(limit, chosen, key=lambda m: (sign * m.new_cents / m.old_cents, m.card_id))
+        return [TrendingEntry(m.card_id, m) for m in top]
 
 
 def chart_spec(card: Card, card_set: CardSet | None, period: str, histories: list[PrintingHistory],

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import and_, bindparam, case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.models import Finish, Game
@@ -33,8 +34,9 @@ class SeriesKey:
     currency: str
 
 
-@dataclass(frozen=True, slots=True)
-class Mover:
+class Mover(NamedTuple):
+    """One series' move over a window (a tuple: a trending pass builds ~50k of them)."""
+
     card_id: str
     finish: Finish
     variant: str
@@ -109,18 +111,45 @@ def _card_series_query(by_source: bool, by_condition: bool):  # noqa: ANN202 - a
     return query
 
 
+def _series_match(h, lp):  # noqa: ANN001, ANN202 - SQLAlchemy columns
+    return (h.printing_id == lp.printing_id, h.source_id == lp.source_id, h.condition == lp.condition,
+            h.currency == lp.currency)
+
+
 def _before(cutoff: int, column):  # noqa: ANN001, ANN202 - SQLAlchemy expressions
     """The newest history value at or before `cutoff` for the outer latest_prices row: one PK seek."""
-    h, lp = price_history.c, latest_prices.c
+    h = price_history.c
     return (
-        select(column)
-        .where(h.printing_id == lp.printing_id, h.source_id == lp.source_id, h.condition == lp.condition,
-               h.currency == lp.currency, h.ts <= cutoff)
-        .order_by(h.ts.desc())
-        .limit(1)
-        .correlate(latest_prices)
-        .scalar_subquery()
+        select(column).where(*_series_match(h, latest_prices.c), h.ts <= cutoff)
+        .order_by(h.ts.desc()).limit(1).correlate(latest_prices).scalar_subquery()
     )
+
+
+def _newest_at(end: int, column: str):  # noqa: ANN202 - SQLAlchemy expression
+    """The series' newest value at `end`: latest_prices holds it unless `end` is in the past (as-of queries)."""
+    lp = latest_prices.c
+    return case((lp.ts <= end, lp[column]), else_=_before(end, price_history.c[column]))
+
+
+def _movers_query(game: Game, end: int, cutoff: int, source: str | None):  # noqa: ANN202 - a Select
+    """Per series: its newest point at `end` (from latest_prices) and the point at or before `cutoff` (one
+    seek for its time, one primary-key lookup for the row): two seeks per series, not four."""
+    lp, p, c, ds = latest_prices.c, printings.c, cards.c, data_sources.c
+    old = price_history.alias("old")
+    h = price_history.c
+    old_ts = (select(func.max(h.ts)).where(*_series_match(h, lp), h.ts <= cutoff)
+              .correlate(latest_prices).scalar_subquery())
+    query = (
+        select(c.canonical_id, p.finish, p.variant, ds.name, lp.condition, lp.currency,
+               _newest_at(end, "ts").label("new_ts"), _newest_at(end, "market_cents").label("new_cents"),
+               _newest_at(end, "sample_size").label("new_n"), old.c.ts.label("old_ts"),
+               old.c.market_cents.label("old_cents"), old.c.sample_size.label("old_n"))
+        .select_from(latest_prices.join(printings, p.id == lp.printing_id).join(cards, c.id == p.card_id)
+                     .join(data_sources, ds.id == lp.source_id)
+                     .join(old, and_(*_series_match(old.c, lp), old.c.ts == old_ts)))
+        .where(c.game == game.value)
+    )
+    return query if source is None else query.where(ds.name == source)
 
 
 class SqlHistoryQueries:
@@ -161,32 +190,23 @@ class SqlHistoryQueries:
 
     async def movers(
         self, game: Game, window: timedelta, now: datetime, min_price_cents: int, source: str | None = None,
+        min_sample: int = 0,
     ) -> list[Mover]:
-        """For every series of a game: the newest price at or before `now` against the newest at or before
-        `now - window`. Driven by latest_prices (one row per series), two primary-key seeks each."""
-        lp, p, c, ds = latest_prices.c, printings.c, cards.c, data_sources.c
+        """For every series of a game: its newest price at or before `now` against the newest at or before
+        `now - window`. Both prices must be at least `min_price_cents`, and where the source says how many
+        listings/sales stand behind a price (eBay), at least `min_sample` of them: one sale is not a trend."""
         end, cutoff = epoch(now), epoch(now - window)
-        query = (
-            select(c.canonical_id, p.finish, p.variant, ds.name, lp.condition, lp.currency,
-                   _before(end, price_history.c.ts).label("new_ts"),
-                   _before(end, price_history.c.market_cents).label("new_cents"),
-                   _before(cutoff, price_history.c.ts).label("old_ts"),
-                   _before(cutoff, price_history.c.market_cents).label("old_cents"))
-            .select_from(latest_prices.join(printings, p.id == lp.printing_id).join(cards, c.id == p.card_id)
-                         .join(data_sources, ds.id == lp.source_id))
-            .where(c.game == game.value)
-        )
-        if source is not None:
-            query = query.where(ds.name == source)
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+            rows = (await conn.execute(_movers_query(game, end, cutoff, source))).all()
         stale_before = cutoff - int(window.total_seconds())  # the old price must be from the window before
-        return [
-            Mover(r.canonical_id, Finish(r.finish), r.variant, r.name, r.condition, CURRENCY_BY_CODE.get(r.currency, "?"),
-                  r.old_cents, r.new_cents, from_epoch(r.old_ts), from_epoch(r.new_ts))
-            for r in rows
-            if r.new_ts is not None and r.old_ts is not None and r.new_ts > cutoff and r.old_ts >= stale_before
-            and r.old_cents and r.new_cents and min(r.old_cents, r.new_cents) >= min_price_cents
+        when, currency = _WHEN, CURRENCY_BY_CODE.get
+        return [  # positional unpacking: attribute access on 50k rows cost more than the query
+            Mover(card, Finish(finish), variant, name, condition, currency(code, "?"), old_cents, new_cents,
+                  when[old_ts], when[new_ts])
+            for card, finish, variant, name, condition, code, new_ts, new_cents, new_n, old_ts, old_cents, old_n in rows
+            if new_ts is not None and new_ts > cutoff and old_ts >= stale_before
+            and old_cents and new_cents and min(old_cents, new_cents) >= min_price_cents
+            and (new_n is None or new_n >= min_sample) and (old_n is None or old_n >= min_sample)
         ]
 
     async def most_watched(self, game: Game, since: datetime, limit: int) -> list[tuple[str, int]]:

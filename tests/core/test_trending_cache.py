@@ -30,7 +30,7 @@ class CountingQueries:
         self.passes = 0
         self.moves = [Move(f"c-{i}", 1000, 1000 + 37 * i) for i in range(1, 150)]
 
-    async def movers(self, game, window, now, min_price_cents, source=None):  # noqa: ANN001, ANN201
+    async def movers(self, game, window, now, min_price_cents, source=None, min_sample=0):  # noqa: ANN001, ANN201
         self.passes += 1
         return list(self.moves)
 

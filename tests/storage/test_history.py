@@ -120,3 +120,36 @@ def test_interned_prices_are_exact_and_the_table_stays_bounded():
     money = _Interned(lambda cents: None if cents is None else Decimal(cents) / 100, limit=3)
     assert [money[c] for c in (11235, 99, None, 11235)] == [Decimal("112.35"), Decimal("0.99"), None, Decimal("112.35")]
     assert money[7] == Decimal("0.07") and len(money) <= 3  # full: cleared, then refilled
+
+
+async def test_trending_leaves_out_moves_that_stand_on_one_sale(engine):
+    """eBay prices say how many listings stand behind them: a spike on one is no trend. A source without
+    counts (TCGplayer) is judged by the minimum price only."""
+    from decimal import Decimal
+
+    from core.ingest import IngestUnit, Observation
+    from core.mapping import Match, PrintingKey
+    from core.models import Finish
+    from core.prices import Quote
+
+    await CatalogService(SqlCatalogRepository(engine)).import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
+    store = SqlPriceStore(engine)
+    day1, day2 = datetime(2026, 11, 20, tzinfo=timezone.utc), datetime(2026, 11, 27, tzinfo=timezone.utc)
+    series = {  # card: (source, (day-1 price, listings), (day-2 price, listings))
+        "sv3pt5-199": ("ebay", ("10", 12), ("15", 9)),  # +50% on a dozen listings: a trend
+        "sv8-238": ("ebay", ("10", 12), ("40", 1)),  # +300% on one listing: a spike
+        "sv3pt5-151": ("tcgcsv", ("10", None), ("12", None)),  # +20%, no counts from this source
+    }
+    for day, side in ((day1, 1), (day2, 2)):
+        for card, (source, *points) in series.items():
+            price, listings = points[side - 1]
+            quote = Quote(source, day, "USD", market=Decimal(price), sample_size=listings)
+            match = Match(PrintingKey(card, Finish.HOLOFOIL), 1.0, "test")
+            await store.ingest(IngestUnit(source, f"{card}:{day.date()}", day,
+                                          [Observation(card, "Holofoil", card, "g", match, quote)]))
+    now = day2 + timedelta(hours=1)
+    gainers = await HistoryService(SqlHistoryQueries(engine)).trending(Game.POKEMON, "7d", "gainers", now=now)
+    assert [g.card_id for g in gainers] == ["sv3pt5-199", "sv3pt5-151"]
+    unfiltered = HistoryService(SqlHistoryQueries(engine), trending_min_sample=0)
+    assert [g.card_id for g in await unfiltered.trending(Game.POKEMON, "7d", "gainers", now=now)] == [
+        "sv8-238", "sv3pt5-199", "sv3pt5-151"]
