@@ -125,7 +125,7 @@ async def main() -> None:
         bare = timed_sync(lambda chunk=chunk: raw.execute(latest_sql.format(",".join("?" * len(chunk))), chunk).fetchall(), 50)
         print(row(f"latest prices of {n} cards", ours, bare))
     service = HistoryService(history_q)
-    now = base.DAY + timedelta(hours=12)
+    now = base.DAY - timedelta(hours=12)  # half a day after the newest snapshot (DAY - 1): every window has moves
     index = await CatalogService(SqlCatalogRepository(engine)).index()
     by_id = {c.canonical_id: c for c in index.cards}
     ours = [t for cid in sample for t in await timed(lambda cid=cid: service.history(by_id[cid], "1y", now=now), 1)]
