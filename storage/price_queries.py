@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.mapping import PrintingKey
@@ -24,6 +24,21 @@ from storage.tables import (
 )
 
 
+def _latest_of_cards():  # noqa: ANN202 - a Select
+    lp, p, c, ds = latest_prices.c, printings.c, cards.c, data_sources.c
+    return (
+        select(c.canonical_id, p.finish, p.variant, ds.name, lp.condition, lp.currency, lp.ts, lp.market_cents,
+               lp.low_cents, lp.mid_cents, lp.high_cents, lp.sample_size, lp.prev_market_cents, lp.prev_ts)
+        .select_from(latest_prices.join(printings, p.id == lp.printing_id).join(cards, c.id == p.card_id)
+                     .join(data_sources, ds.id == lp.source_id))
+        .where(c.canonical_id.in_(bindparam("cards", expanding=True)))
+    )
+
+
+# The /price lookup: built once, not per request (a Select costs ~0.1 ms to build; the query ~0.05 ms).
+_LATEST_OF_CARDS = _latest_of_cards()
+
+
 class SqlPriceQueries:
     def __init__(self, engine: AsyncEngine, store: SqlPriceStore | None = None) -> None:
         self._engine = engine
@@ -31,18 +46,10 @@ class SqlPriceQueries:
 
     async def latest_prices(self, canonical_ids: list[str]) -> list[LatestPrice]:
         """Newest point per (printing, source, condition, currency) of the given cards (latest_prices)."""
-        lp, p, c, ds = latest_prices.c, printings.c, cards.c, data_sources.c
         out: list[LatestPrice] = []
         async with self._engine.connect() as conn:
             for chunk in chunks(canonical_ids):
-                rows = await conn.execute(
-                    select(c.canonical_id, p.finish, p.variant, ds.name, lp.condition, lp.currency, lp.ts,
-                           lp.market_cents, lp.low_cents, lp.mid_cents, lp.high_cents, lp.sample_size,
-                           lp.prev_market_cents, lp.prev_ts)
-                    .select_from(latest_prices.join(printings, p.id == lp.printing_id)
-                                 .join(cards, c.id == p.card_id).join(data_sources, ds.id == lp.source_id))
-                    .where(c.canonical_id.in_(chunk))
-                )
+                rows = (await conn.execute(_LATEST_OF_CARDS, {"cards": chunk})).all()
                 out.extend(_latest(r) for r in rows)
         return out
 
