@@ -43,6 +43,11 @@ async def database():
         await admin.dispose()
 
 
+async def wait_ready(process: asyncio.subprocess.Process) -> None:
+    while b"ready:" not in (line := await asyncio.wait_for(process.stdout.readline(), 60)):
+        assert line, "deliverer exited before it was ready"
+
+
 async def test_two_deliverer_processes_deliver_each_event_once(database, tmp_path):
     engine = create_engine(database)
     await migrate.upgrade(engine)
@@ -53,14 +58,16 @@ async def test_two_deliverer_processes_deliver_each_event_once(database, tmp_pat
         payload["card_name"] = f"Event-{i:04d}"
         rows.append({"dedup_key": f"ev{i}", "target_platform": "console", "target_id": "ops", "payload": payload,
                      "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now})
-    async with engine.begin() as conn:
-        await conn.execute(insert_ignore(conn, outbox), rows)
     env = {**os.environ, "TCGTRACKER_DATABASE__URL": database, "TCGTRACKER_METRICS__ENABLED": "false",
            "TCGTRACKER_DELIVERY__INTERVAL_SECONDS": "1", "TCGTRACKER_DELIVERY__BATCH": "50"}
     workers = [await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", "--role", "deliverer", cwd=ROOT,
                                                     env=env, stdout=asyncio.subprocess.PIPE,
                                                     stderr=asyncio.subprocess.DEVNULL) for _ in range(2)]
     try:
+        for worker in workers:  # both polling before any event exists: on a slow machine one could drain it all
+            await wait_ready(worker)
+        async with engine.begin() as conn:
+            await conn.execute(insert_ignore(conn, outbox), rows)
         deadline = asyncio.get_running_loop().time() + 120
         while True:
             async with engine.connect() as conn:
