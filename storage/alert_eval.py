@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, false, func, literal, literal_column, null, or_, select, union_all, update
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.alerts import AlertMessage, RuleKind, RuleState, headline, step
 from core.models import Finish
 from core.prices import CURRENCY_BY_CODE, condition_label, from_epoch
-from storage.sql import in_ids, insert_ignore
+from storage.sql import ids_param, ids_value, in_ids, in_ids_param, insert_ignore
 from storage.tables import (
     alert_rules,
     cards,
@@ -195,12 +196,21 @@ async def _evaluate_rules(conn: AsyncConnection, printing_ids: list[int] | None,
 _FEEDS_ACTIVE = -1  # printing ids start at 1: the probe's marker row for "some feed is active"
 
 
+@lru_cache(maxsize=2)
+def _probe_statement(dialect: str):  # noqa: ANN202 - a CompoundSelect
+    """Built once per dialect: it runs after every ingest unit, and building it cost more than running it."""
+    r, f = alert_rules.c, channel_subscriptions.c
+    ids = ids_param(dialect, "printing_ids")
+    rules = select(r.printing_id).where(in_ids_param(dialect, r.printing_id, ids), r.active.is_(True)).distinct()
+    feeds = select(literal(_FEEDS_ACTIVE)).where(select(f.id).where(f.active.is_(True)).exists())
+    return union_all(rules, feeds)
+
+
 async def _probe(conn: AsyncConnection, printing_ids: list[int]) -> tuple[list[int], bool]:
     """(touched printings someone has an active rule on, whether any feed is active), by index seeks."""
-    r, f = alert_rules.c, channel_subscriptions.c
-    rules = select(r.printing_id).where(in_ids(conn, r.printing_id, printing_ids), r.active.is_(True)).distinct()
-    feeds = select(literal(_FEEDS_ACTIVE)).where(select(f.id).where(f.active.is_(True)).exists())
-    found = {row[0] for row in await conn.execute(union_all(rules, feeds))}
+    dialect = conn.dialect.name
+    params = {"printing_ids": ids_value(dialect, printing_ids)}
+    found = {row[0] for row in await conn.execute(_probe_statement(dialect), params)}
     feeds_active = _FEEDS_ACTIVE in found
     found.discard(_FEEDS_ACTIVE)
     return sorted(found), feeds_active

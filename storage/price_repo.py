@@ -337,28 +337,27 @@ class SqlPriceStore:
     ) -> None:
         if not points:
             return
+        rows = [(p, source_id, c, cur, ts, *values) for (p, c, cur), values in points.items()]  # both tables' order
         if conn.dialect.name == "sqlite":
-            inserted, to_compare = await self._insert_sqlite(conn, source_id, ts, points)
+            inserted, to_compare = await self._insert_sqlite(conn, rows, points)
         else:
             inserted, to_compare = await self._insert_returning(conn, source_id, ts, points)
         counts.inserted += inserted
         if to_compare:  # a re-run or a correction: compare, update only what changed
             await self._update_existing(conn, source_id, ts, to_compare, counts, just_inserted=inserted
                                         if len(to_compare) == len(points) else 0)
-        await self._upsert_latest(conn, source_id, ts, points)
+        await self._upsert_latest(conn, rows)
 
-    async def _upsert_latest(self, conn: AsyncConnection, source_id: int, ts: int, points: dict) -> None:
+    async def _upsert_latest(self, conn: AsyncConnection, rows: list[tuple]) -> None:
         """Keep latest_prices in step; an older snapshot (a backfill) never replaces a newer one."""
-        rows = [(p, source_id, c, cur, ts, *values) for (p, c, cur), values in points.items()]
         if conn.dialect.name == "sqlite":
             await conn.exec_driver_sql(_LATEST_UPSERT.format(ph=",".join("?" * 11)), rows)
         else:
             await conn.exec_driver_sql(_LATEST_UPSERT.format(ph=",".join(f"${i}" for i in range(1, 12))), rows)
 
-    async def _insert_sqlite(self, conn: AsyncConnection, source_id: int, ts: int, points: dict) -> tuple[int, dict]:
+    async def _insert_sqlite(self, conn: AsyncConnection, rows: list[tuple], points: dict) -> tuple[int, dict]:
         """Straight to the driver's executemany: SQLAlchemy's per-row parameter handling would cost more
         than SQLite itself. When some rows already existed, all are compared (a row count cannot say which)."""
-        rows = [(p, source_id, c, cur, ts, *values) for (p, c, cur), values in points.items()]
         result = await conn.exec_driver_sql(_SQLITE_INSERT, rows)
         inserted = result.rowcount
         return inserted, ({} if inserted == len(rows) else points)

@@ -1,9 +1,10 @@
 """Small dialect helpers shared by the repositories."""
 from __future__ import annotations
 
+import json
 from typing import Iterable, Iterator, Sequence, TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import ARRAY, Integer, String, Table, any_, bindparam, func, literal, literal_column, select
 from sqlalchemy.dialects.postgresql import dml as pg_dml
 from sqlalchemy.dialects.sqlite import dml as sqlite_dml
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -56,10 +57,23 @@ def insert_ignore(conn: AsyncConnection, table: Table):  # noqa: ANN201 - dialec
 def in_ids(conn: AsyncConnection, column, ids: list[int]):  # noqa: ANN001, ANN201 - SQL expressions
     """`column IN ids` as a single bound parameter however many ids there are: one statement instead of a
     chunk loop (SQLite: json_each over a JSON array; PostgreSQL: = ANY(array))."""
-    import json
+    dialect = conn.dialect.name
+    value_type = ARRAY(Integer) if dialect == "postgresql" else String
+    return in_ids_param(dialect, column, literal(ids_value(dialect, ids), type_=value_type))
 
-    from sqlalchemy import ARRAY, Integer, any_, func, literal, literal_column, select
 
-    if conn.dialect.name == "postgresql":
-        return column == any_(literal([int(i) for i in ids], type_=ARRAY(Integer)))
-    return column.in_(select(literal_column("value")).select_from(func.json_each(json.dumps([int(i) for i in ids]))))
+def in_ids_param(dialect: str, column, ids):  # noqa: ANN001, ANN201 - SQL expressions
+    """`column IN <ids>` where <ids> is a bound parameter holding `ids_value(...)`: for statements built
+    once and executed many times."""
+    if dialect == "postgresql":
+        return column == any_(ids)
+    return column.in_(select(literal_column("value")).select_from(func.json_each(ids)))
+
+
+def ids_value(dialect: str, ids: list[int]):  # noqa: ANN201 - a list or a JSON string
+    return [int(i) for i in ids] if dialect == "postgresql" else json.dumps([int(i) for i in ids])
+
+
+def ids_param(dialect: str, name: str):  # noqa: ANN201 - a BindParameter
+    """The bound parameter `in_ids_param` takes; execute with {name: ids_value(dialect, ids)}."""
+    return bindparam(name, type_=ARRAY(Integer) if dialect == "postgresql" else String)
