@@ -58,8 +58,7 @@ def in_ids(conn: AsyncConnection, column, ids: list[int]):  # noqa: ANN001, ANN2
     """`column IN ids` as a single bound parameter however many ids there are: one statement instead of a
     chunk loop (SQLite: json_each over a JSON array; PostgreSQL: = ANY(array))."""
     dialect = conn.dialect.name
-    value_type = ARRAY(Integer) if dialect == "postgresql" else String
-    return in_ids_param(dialect, column, literal(ids_value(dialect, ids), type_=value_type))
+    return in_ids_param(dialect, column, literal(ids_value(dialect, ids), type_=_ids_type(dialect)))
 
 
 def in_ids_param(dialect: str, column, ids):  # noqa: ANN001, ANN201 - SQL expressions
@@ -76,4 +75,8 @@ def ids_value(dialect: str, ids: list[int]):  # noqa: ANN201 - a list or a JSON 
 
 def ids_param(dialect: str, name: str):  # noqa: ANN201 - a BindParameter
     """The bound parameter `in_ids_param` takes; execute with {name: ids_value(dialect, ids)}."""
-    return bindparam(name, type_=ARRAY(Integer) if dialect == "postgresql" else String)
+    return bindparam(name, type_=_ids_type(dialect))
+
+
+def _ids_type(dialect: str):  # noqa: ANN202 - a SQLAlchemy type
+    return ARRAY(Integer) if dialect == "postgresql" else String
