@@ -93,6 +93,15 @@ async def wait_until(predicate, timeout: float = 60) -> None:
         await asyncio.sleep(0.1)
 
 
+async def scrape_until(client: httpx.AsyncClient, url: str, expected: str, timeout: float = 60) -> httpx.Response:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while expected not in (scraped := await client.get(url)).text:
+        assert loop.time() < deadline, f"{expected!r} never appeared in:\n{scraped.text}"
+        await asyncio.sleep(0.1)
+    return scraped
+
+
 async def test_sigterm_mid_ingest_then_restart_loses_and_doubles_nothing(tmp_path):
     server = SlowTcgcsv()
     await server.start()
@@ -127,9 +136,10 @@ async def test_sigterm_mid_ingest_then_restart_loses_and_doubles_nothing(tmp_pat
         await wait_until(lambda: counts(db)["units"] == SAMPLE_UNITS)
         async with httpx.AsyncClient() as client:
             health = await client.get(f"http://127.0.0.1:{metrics_port}/healthz")
-            scraped = await client.get(f"http://127.0.0.1:{metrics_port}/metrics")
+            # The run is counted once it returns, a moment after its last unit committed: poll, not race.
+            scraped = await scrape_until(client, f"http://127.0.0.1:{metrics_port}/metrics",
+                                         'tcg_collection_runs_total{outcome="ok",source="tcgcsv"}')
         assert health.status_code == 200 and health.json()["roles"] == ["collector"]
-        assert 'tcg_collection_runs_total{outcome="ok",source="tcgcsv"}' in scraped.text
         assert "tcg_outbox_depth 1.0" in scraped.text
         await stop_service(second)
         final = counts(db)
