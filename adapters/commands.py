@@ -208,7 +208,7 @@ async def _search(services: Services, call: Invocation) -> Reply:
                                                                 rarity=call.args.get("rarity")))
     if isinstance(result.outcome, NotFound) and not result.ranked:
         return ErrorReply(message=result.outcome.message)
-    rows = tuple(f"{c.name} · {c.set_code} · {c.number} · {c.rarity or ''} — {c.canonical_id}" for c in result.ranked[:25])
+    rows = tuple(f"{c.name} · {c.set_code} · {c.display_number} · {c.rarity or ''} — {c.canonical_id}" for c in result.ranked[:25])
     return ListReply(title=f"Cards matching “{query}”", rows=rows, empty="No card matches.")
 
 

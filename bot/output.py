@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from core.collect import CollectReport
-from core.models import CardSet
+from core.models import CardSet, display_number
 from core.ports import ImportReport
 from core.price_service import CardPrices, format_age
 from core.prices import condition_label
@@ -62,6 +62,7 @@ def search_items(index: CatalogIndex, result: SearchResult) -> list[dict[str, An
                 "set": card.set_code,
                 "set_name": card_set.name if card_set else card.set_code,
                 "number": card.number,
+                "variant": card.variant,
                 "name": card.name,
                 "rarity": card.rarity,
                 "match": marks.get(card.canonical_id, default),
@@ -73,7 +74,8 @@ def search_items(index: CatalogIndex, result: SearchResult) -> list[dict[str, An
 def table(items: list[dict[str, Any]]) -> str:
     headers = ("#", "id", "name", "set", "number", "rarity", "match")
     rows = [
-        (str(i), it["id"], it["name"], f"{it['set_name']} ({it['set']})", it["number"], it["rarity"] or "", it["match"])
+        (str(i), it["id"], it["name"], f"{it['set_name']} ({it['set']})", display_number(it["number"], it["variant"]),
+         it["rarity"] or "", it["match"])
         for i, it in enumerate(items, 1)
     ]
     widths = [max(len(h), *(len(r[n]) for r in rows)) for n, h in enumerate(headers)]
@@ -118,7 +120,7 @@ def prices_dict(prices: CardPrices, card_set: CardSet | None) -> dict[str, Any]:
     return {
         "card": {"id": card.canonical_id, "game": card.game.value, "name": card.name, "set": card.set_code,
                  "set_name": card_set.name if card_set else card.set_code, "number": card.number,
-                 "rarity": card.rarity, "image": card.image_url},
+                 "variant": card.variant, "rarity": card.rarity, "image": card.image_url},
         "prices": [
             {"finish": l.finish.value, "variant": l.variant, "source": l.source,
              "condition": condition_label(l.condition), "currency": l.currency,
@@ -135,7 +137,8 @@ def prices_dict(prices: CardPrices, card_set: CardSet | None) -> dict[str, Any]:
 def prices_text(prices: CardPrices, card_set: CardSet | None) -> str:
     data = prices_dict(prices, card_set)
     card = data["card"]
-    head = f"{card['name']} · {card['set_name']} ({card['set']}) · {card['number']} · {card['rarity'] or ''}".rstrip(" ·")
+    head = (f"{card['name']} · {card['set_name']} ({card['set']}) · {display_number(card['number'], card['variant'])}"
+            f" · {card['rarity'] or ''}").rstrip(" ·")
     rows = [
         {"finish": p["finish"] + (f" ({p['variant']})" if p["variant"] else ""), "source": p["source"],
          "condition": p["condition"], "market": p["market"] or "-", "low": p["low"] or "-", "high": p["high"] or "-",

@@ -161,7 +161,7 @@ class HistoryService:
 def chart_spec(card: Card, card_set: CardSet | None, period: str, histories: list[PrintingHistory],
                theme: str) -> ChartSpec:
     set_name = card_set.name if card_set else card.set_code
-    title = f"{card.name} · {set_name} · {card.number}"
+    title = f"{card.name} · {set_name} · {card.display_number}"
     if not histories:
         return ChartSpec(title, f"{period} · no prices yet", "", [], theme)
     currency = histories[0].currency

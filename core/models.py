@@ -101,6 +101,26 @@ class Card:
     variant: str | None = None  # One Piece: p1, p2, r1 ...
     packs: tuple[str, ...] = field(default=())  # One Piece: set codes of the packs it was released in
 
+    @property
+    def display_number(self) -> str:
+        """The number as a collector tells prints apart: 'OP05-119 (parallel 2)'; a base print's is its number."""
+        return display_number(self.number, self.variant)
+
+
+_VARIANT_KINDS = {"p": "parallel", "r": "reprint"}
+
+
+def variant_label(variant: str | None) -> str | None:
+    """One Piece id suffixes in words: 'p1' -> 'parallel 1', 'r1' -> 'reprint 1'; None for anything else."""
+    if not variant or variant[0] not in _VARIANT_KINDS or not variant[1:].isdigit():
+        return None
+    return f"{_VARIANT_KINDS[variant[0]]} {int(variant[1:])}"
+
+
+def display_number(number: str, variant: str | None) -> str:
+    label = variant_label(variant)
+    return f"{number} ({label})" if label else number
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)

@@ -16,7 +16,7 @@ from sqlalchemy import and_, bindparam, case, false, func, literal, literal_colu
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.alerts import AlertMessage, RuleKind, RuleState, headline, step
-from core.models import Finish
+from core.models import Finish, display_number
 from core.prices import CURRENCY_BY_CODE, condition_label, from_epoch
 from storage.sql import ids_param, ids_value, in_ids, in_ids_param, insert_ignore
 from storage.tables import (
@@ -253,7 +253,8 @@ async def _enqueue_rule_messages(conn: AsyncConnection, fired: list[Any], now: d
     sources: dict[int, list[Any]] = {}
     for d in await conn.execute(
         select(r.id, r.source_id, r.condition, r.currency, r.target_platform, r.target_id, c.canonical_id, c.name,
-               c.number, c.image_url, s.name.label("set_name"), p.finish, p.variant, r.printing_id)
+               c.number, c.variant.label("card_variant"), c.image_url, s.name.label("set_name"), p.finish, p.variant,
+               r.printing_id)
         .select_from(alert_rules.join(printings, p.id == r.printing_id).join(cards, c.id == p.card_id)
                      .join(tcg_sets, s.id == c.set_id))
         .where(in_ids(conn, r.id, ids))
@@ -288,7 +289,8 @@ def _rule_message(row: Any, detail: Any, quotes: list[Any]) -> AlertMessage:
     printing = Finish(detail.finish).label + (f" ({detail.variant.replace('_', ' ')})" if detail.variant else "")
     return AlertMessage(
         kind="rule", headline=headline(row.kind, row.threshold_cents, row.percent_bp, row.window_days, currency),
-        card_id=detail.canonical_id, card_name=detail.name, set_name=detail.set_name, number=detail.number,
+        card_id=detail.canonical_id, card_name=detail.name, set_name=detail.set_name,
+        number=display_number(detail.number, detail.card_variant),
         printing=printing, condition=condition_label(detail.condition), source=quote.name if quote else "?",
         currency=currency, new_price=_money(new_cents, currency), old_price=_money(old_cents, currency) if old_cents else None,
         percent=percent, as_of=from_epoch(ts).isoformat(), link=card_link(detail.canonical_id, detail.name, detail.number),
@@ -314,7 +316,8 @@ async def _feeds(conn: AsyncConnection, printing_ids: list[int], now: datetime, 
     query = (
         select(f.id.label("feed_id"), f.platform, f.channel_id, f.hourly_cap, f.direction, lp.printing_id, lp.source_id,
                lp.ts, lp.market_cents, lp.prev_market_cents, lp.currency, lp.condition, c.canonical_id, c.name,
-               c.number, c.image_url, s.name.label("set_name"), p.finish, p.variant, ds.name.label("source"))
+               c.number, c.variant.label("card_variant"), c.image_url, s.name.label("set_name"), p.finish, p.variant,
+               ds.name.label("source"))
         .select_from(channel_subscriptions.join(latest_prices, lp.printing_id.in_(printing_ids))
                      .join(printings, p.id == lp.printing_id).join(cards, c.id == p.card_id)
                      .join(tcg_sets, s.id == c.set_id).join(data_sources, ds.id == lp.source_id))
@@ -354,7 +357,8 @@ def _feed_row(event: Any, now: datetime) -> dict[str, Any]:
     key = f"feed:{event.feed_id}:{event.printing_id}:{event.source_id}:{event.ts}"
     message = AlertMessage(
         kind="feed", headline="price drop" if change < 0 else "price rise", card_id=event.canonical_id,
-        card_name=event.name, set_name=event.set_name, number=event.number, printing=printing,
+        card_name=event.name, set_name=event.set_name,
+        number=display_number(event.number, event.card_variant), printing=printing,
         condition=condition_label(event.condition), source=event.source, currency=currency,
         new_price=_money(event.market_cents, currency), old_price=_money(event.prev_market_cents, currency),
         percent=f"{change.quantize(Decimal('0.01')):+}%", as_of=from_epoch(event.ts).isoformat(),

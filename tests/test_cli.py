@@ -51,7 +51,12 @@ def test_search_json_lists_best_first_with_canonical_ids(db_env, capsys):
     assert [i["id"] for i in items[:3]] == ["sv3pt5-6", "sv3pt5-183", "sv3pt5-199"]
     assert {"id", "game", "set", "number", "name", "rarity"} <= set(items[0])
     assert main(["search", "OP05-119", "--json"]) == 0
-    assert [i["id"] for i in _json_out(capsys)] == ["OP05-119", "OP05-119_p1", "OP05-119_p2"]
+    items = _json_out(capsys)
+    assert [(i["id"], i["number"], i["variant"]) for i in items] == [
+        ("OP05-119", "OP05-119", None), ("OP05-119_p1", "OP05-119", "p1"), ("OP05-119_p2", "OP05-119", "p2")]
+    assert main(["search", "OP05-119"]) == 0  # three candidates: the table says which print each one is
+    table = capsys.readouterr().out
+    assert "OP05-119 (parallel 1)" in table and "OP05-119 (parallel 2)" in table
     assert main(["search", "pikachu", "--game", "pokemon", "--set", "sv8", "--json"]) == 0
     assert {i["set"] for i in _json_out(capsys)} == {"sv8"}
 

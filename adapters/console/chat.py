@@ -28,14 +28,14 @@ def split_command(line: str) -> tuple[str, str] | None:
 
 def render(reply: Reply, chart_dir: Path) -> str:
     if isinstance(reply, ErrorReply):
-        tips = "".join(f"\n  - {c.name} · {c.set_code} · {c.number} ({c.canonical_id})" for c in reply.suggestions)
+        tips = "".join(f"\n  - {c.name} · {c.set_code} · {c.display_number} ({c.canonical_id})" for c in reply.suggestions)
         return f"⚠ {reply.message}" + (f"\n  Did you mean:{tips}" if tips else "")
     if isinstance(reply, ChoiceReply):
-        rows = "\n".join(f"  {i}. {c.name} · {c.set_code} · {c.number} · {c.rarity or ''} ({c.canonical_id})"
+        rows = "\n".join(f"  {i}. {c.name} · {c.set_code} · {c.display_number} · {c.rarity or ''} ({c.canonical_id})"
                          for i, c in enumerate(reply.choices, 1))
         return f"Several cards match “{reply.query}”. Run /{reply.command} with one of these ids:\n{rows}"
     if isinstance(reply, CardReply):
-        head = f"{reply.card.name} · {reply.card_set.name if reply.card_set else reply.card.set_code} · {reply.card.number}"
+        head = f"{reply.card.name} · {reply.card_set.name if reply.card_set else reply.card.set_code} · {reply.card.display_number}"
         lines = [f"  {l.printing} · {l.source} · {l.condition}: {l.market or '-'}"
                  + (f" {l.change}" if l.change else "")
                  + f" (low {l.low or '-'}, high {l.high or '-'}) as of {l.as_of[:10]}, {l.age}" for l in reply.lines]

@@ -105,7 +105,7 @@ class Binder:
         choices = []
         for card in result.ranked[:25]:
             card_set = index.set_of(card)
-            label = f"{card.name} · {card_set.name if card_set else card.set_code} · {card.number} · {card.rarity or ''}"
+            label = f"{card.name} · {card_set.name if card_set else card.set_code} · {card.display_number} · {card.rarity or ''}"
             choices.append(app_commands.Choice(name=label.strip(" ·")[:100], value=card.canonical_id))
         return choices
 

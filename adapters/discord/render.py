@@ -67,7 +67,7 @@ def render(reply: Reply) -> Outgoing:
 def card_embed(reply: CardReply) -> discord.Embed:
     card = reply.card
     set_name = reply.card_set.name if reply.card_set else card.set_code
-    embed = discord.Embed(title=f"{card.name} · {set_name} · {card.number}"[:256], description=card.rarity or None,
+    embed = discord.Embed(title=f"{card.name} · {set_name} · {card.display_number}"[:256], description=card.rarity or None,
                           colour=COLOUR)
     if card.image_url:
         embed.set_thumbnail(url=card.image_url)

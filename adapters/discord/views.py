@@ -56,7 +56,7 @@ class CardChoice(OwnerOnly):
         super().__init__(owner_id)
         self.rerun = rerun
         options = [
-            discord.SelectOption(label=f"{c.name} · {set_names.get(c.set_code, c.set_code)} · {c.number}"[:100],
+            discord.SelectOption(label=f"{c.name} · {set_names.get(c.set_code, c.set_code)} · {c.display_number}"[:100],
                                  description=(c.rarity or "")[:100] or None, value=c.canonical_id)
             for c in cards[:25]
         ]

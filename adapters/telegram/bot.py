@@ -32,7 +32,7 @@ from telegram.request import BaseRequest
 
 from adapters.commands import COMMANDS, Invocation, Services, card_reply, dispatch
 from adapters.replies import ChartReply, ChoiceReply, FileReply, ListReply, Reply
-from adapters.telegram.render import e, list_pages, text_of
+from adapters.telegram.render import button_label, e, list_pages, text_of
 from core.alert_service import Caller
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ class TelegramBot:
         uid = str(update.effective_user.id if update.effective_user else update.effective_chat.id)
         if isinstance(reply, ChoiceReply):
             markup = InlineKeyboardMarkup([[InlineKeyboardButton(
-                f"{c.name} · {c.set_code} · {c.number}"[:60], callback_data=self.signer.sign("c", uid, name, c.canonical_id))]
+                button_label(c), callback_data=self.signer.sign("c", uid, name, c.canonical_id))]
                 for c in reply.choices[:10]])
         elif isinstance(reply, ListReply):
             pages = list_pages(reply)
@@ -209,7 +209,7 @@ class TelegramBot:
             best = card_view.lines[0].market if card_view.lines else "no price yet"
             card_set = index.set_of(card)
             results.append(InlineQueryResultArticle(
-                id=card.canonical_id[:64], title=f"{card.name} · {card_set.name if card_set else card.set_code} · {card.number}",
+                id=card.canonical_id[:64], title=f"{card.name} · {card_set.name if card_set else card.set_code} · {card.display_number}",
                 description=f"{card.rarity or ''} · {best}".strip(" ·"), thumbnail_url=card.image_url,
                 input_message_content=InputTextMessageContent(text_of(card_view), parse_mode=ParseMode.HTML)))
         await update.inline_query.answer(results, cache_time=60)

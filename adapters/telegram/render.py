@@ -5,6 +5,7 @@ import html
 
 from adapters.replies import CardReply, ChartReply, ChoiceReply, ErrorReply, ListReply, Reply, TextReply
 from core.alerts import AlertMessage
+from core.models import Card
 
 MAX_TEXT = 4096
 PAGE_SIZE = 10
@@ -18,10 +19,21 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+BUTTON_TEXT = 60
+
+
+def button_label(card: Card) -> str:
+    """A choice button: the name gives way first, so the set, number and parallel always show."""
+    tail = f" · {card.set_code} · {card.display_number}"
+    room = BUTTON_TEXT - len(tail)
+    name = card.name if len(card.name) <= room else card.name[: max(room - 1, 1)] + "…"
+    return (name + tail)[:BUTTON_TEXT]
+
+
 def card_html(reply: CardReply) -> str:
     card = reply.card
     set_name = reply.card_set.name if reply.card_set else card.set_code
-    lines = [f"<b>{e(card.name)}</b> · {e(set_name)} · {e(card.number)}" + (f" · <i>{e(card.rarity)}</i>" if card.rarity else "")]
+    lines = [f"<b>{e(card.name)}</b> · {e(set_name)} · {e(card.display_number)}" + (f" · <i>{e(card.rarity)}</i>" if card.rarity else "")]
     for line in reply.lines:
         lines.append(f"• {e(line.printing)} · {e(line.source)} · {e(line.condition)}: <b>{e(line.market or '–')}</b>"
                      + (f" {e(line.change)}" if line.change else "")

@@ -89,6 +89,21 @@ async def test_ambiguous_card_offers_a_menu_only_the_asker_can_use(bot):
     assert chosen.data["embeds"][0]["title"] == "Charizard ex · 151 · 199"
 
 
+async def test_one_piece_parallels_are_told_apart_in_the_menu_and_the_card(bot):
+    payload = interaction("price", card_option("OP05-119"))
+    [call] = await bot["send"](payload)
+    options = call.data["components"][0]["components"][0]["options"]
+    assert [(o["label"], o["value"]) for o in options] == [
+        ("Monkey.D.Luffy · AWAKENING OF THE NEW ERA · OP05-119", "OP05-119"),
+        ("Monkey.D.Luffy · AWAKENING OF THE NEW ERA · OP05-119 (parallel 1)", "OP05-119_p1"),
+        ("Monkey.D.Luffy · AWAKENING OF THE NEW ERA · OP05-119 (parallel 2)", "OP05-119_p2"),
+    ]
+    message_id = bot["fake"].response_ids[payload["id"]]
+    pick = component("tcg:choose", user_id=111, values=["OP05-119_p1"], component_type=3, message_id=message_id)
+    [chosen] = await bot["send"](pick)
+    assert chosen.data["embeds"][0]["title"] == "Monkey.D.Luffy · AWAKENING OF THE NEW ERA · OP05-119 (parallel 1)"
+
+
 async def test_chart_defers_then_attaches_the_png_inside_the_embed(bot):
     payload = interaction("chart", card_option("sv3pt5-199") + [{"name": "period", "type": 3, "value": "1y"}])
     [deferred] = await bot["send"](payload)

@@ -11,11 +11,12 @@ import pytest
 
 from adapters.commands import COMMANDS
 from adapters.telegram.bot import bound_names, build_application, start_telegram, stop_telegram
+from adapters.telegram.render import button_label
 from adapters.telegram.notify import TelegramNotifier
 from bot.cli import services_of
 from core.ingest import IngestUnit, Observation
 from core.mapping import Match, PrintingKey
-from core.models import Finish
+from core.models import Card, Finish, Game
 from core.prices import Quote
 from tests.adapters.telegram_fake import TOKEN, BotAPI, FakeRequest, HttpBotAPI, callback, command, inline
 from tests.conftest import sample_app
@@ -79,6 +80,21 @@ async def test_ambiguous_card_gets_a_signed_keyboard_only_the_asker_can_use(tg):
     assert "not valid" in rejected.params["text"]
     edited = await say(tg, callback(chosen), "editMessageText")
     assert "<b>Charizard ex</b> · 151 · 199" in edited.params["text"]
+
+
+async def test_one_piece_parallels_get_buttons_a_collector_can_tell_apart(tg):
+    call = await say(tg, command("/price OP05-119"))
+    buttons = [row[0] for row in call.params["reply_markup"]["inline_keyboard"]]
+    assert [b["text"] for b in buttons] == ["Monkey.D.Luffy · OP05 · OP05-119", "Monkey.D.Luffy · OP05 · OP05-119 (parallel 1)",
+                                            "Monkey.D.Luffy · OP05 · OP05-119 (parallel 2)"]
+    edited = await say(tg, callback(buttons[2]["callback_data"]), "editMessageText")
+    assert "<b>Monkey.D.Luffy</b> · AWAKENING OF THE NEW ERA · OP05-119 (parallel 2)" in edited.params["text"]
+
+
+def test_a_long_name_gives_way_on_a_button_so_the_parallel_still_shows():
+    card = Card(Game.ONE_PIECE, "OP09-118_p2", "OP09", "OP09-118", "Gol.D.Roger and the Roger Pirates at Laugh Tale", variant="p2")
+    label = button_label(card)
+    assert len(label) <= 60 and label.endswith(" · OP09 · OP09-118 (parallel 2)") and label.startswith("Gol.D.Roger")
 
 
 async def test_chart_is_sent_as_a_photo_with_the_png(tg):

@@ -9,7 +9,7 @@ from core.identity import onepiece
 from core.identity.pokemon import CardNumber, number_key, parse_number
 from core.identity.query import parse_query, take_numbers
 from core.identity.text import InputError, clean_query, fold
-from core.models import Finish
+from core.models import Finish, display_number, variant_label
 
 
 @pytest.mark.parametrize(
@@ -55,6 +55,20 @@ def test_number_keys_ignore_leading_zeros_and_case():
 )
 def test_one_piece_ids(text, canonical):
     assert onepiece.parse_id(text).canonical_id == canonical
+
+
+@pytest.mark.parametrize("variant, label", [
+    ("p1", "parallel 1"), ("p2", "parallel 2"), ("r1", "reprint 1"), ("p10", "parallel 10"),
+    (None, None), ("", None), ("A", None), ("A1", None), ("p", None), ("px", None),  # Pokémon's cel25c-15_A1 is no parallel
+])
+def test_one_piece_print_variants_read_as_words(variant, label):
+    assert variant_label(variant) == label
+
+
+def test_a_base_print_shows_its_bare_number_and_a_parallel_says_which():
+    assert display_number("OP05-119", None) == "OP05-119"
+    assert display_number("OP05-119", "p2") == "OP05-119 (parallel 2)"
+    assert display_number("15", "A1") == "15"
 
 
 def test_one_piece_set_codes_accept_the_seed_spelling():

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from core.alert_service import AlertService, Caller, PermissionDenied
-from core.alerts import RuleError
+from core.alerts import AlertMessage, RuleError
 from core.ingest import IngestUnit, Observation
 from core.mapping import Match, PrintingKey
 from core.models import Finish
@@ -183,6 +183,25 @@ async def test_feed_posts_drops_within_its_hourly_cap(env):
     assert [r.target_id for r in rows] == ["c-1"]
     assert (payload["card_id"], payload["old_price"], payload["new_price"], payload["percent"]) == (
         "sv8-238", "100.00 USD", "70.00 USD", "-30.00%")
+
+
+async def test_alerts_on_a_one_piece_parallel_say_which_print_moved(env):
+    """A collector holding the parallel must not read an alert as being about the base print, or vice versa."""
+    service, store = env["service"], env["store"]
+    await service.add_feed(ADMIN, FeedSpec("discord", "c-1", "g-1", game="onepiece", min_move_bp=1000, hourly_cap=5))
+    rule = await service.add_rule(ALICE, env["index"].get("OP05-119_p1"), "below", finish=Finish.HOLOFOIL,
+                                  threshold="90")
+    await store.ingest(drops_unit({"OP05-119": 2000, "OP05-119_p1": 10000}, 25))
+    env["clock"].now = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+    await store.ingest(drops_unit({"OP05-119": 2000, "OP05-119_p1": 8000}, 26))
+    async with env["engine"].connect() as conn:
+        rows = (await conn.execute(select(outbox.c.rule_id, outbox.c.payload).order_by(outbox.c.id))).all()
+    payloads = {r.rule_id: r.payload if isinstance(r.payload, dict) else json.loads(r.payload) for r in rows}
+    assert set(payloads) == {rule, None}  # the rule's message and the feed's post; the flat base print is in neither
+    for payload in payloads.values():
+        assert (payload["card_id"], payload["number"]) == ("OP05-119_p1", "OP05-119 (parallel 1)")
+    assert "Monkey.D.Luffy · AWAKENING OF THE NEW ERA · OP05-119 (parallel 1) [Holofoil" in AlertMessage.from_json(
+        payloads[rule]).plain_text()
 
 
 async def test_daily_digest_goes_to_digest_feeds_once_a_day(env):
