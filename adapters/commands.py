@@ -79,11 +79,16 @@ class Command:
         args: dict[str, str] = {}
         by_name = {p.name: p for p in self.params}
         for param in reversed(self.params[1:]):
-            if not words or not _fits(param, words[-1]):
-                continue
-            if param.after and not (len(words) > 1 and _fits(by_name[param.after], words[-2])):
+            if not words:
+                break
+            after = by_name.get(param.after or "")
+            follows = after is not None and len(words) > 1 and _fits(after, words[-2])
+            if after is not None and not follows:
                 continue  # "sv3pt5 199": 199 is the card number, not an alert value
-            args[param.name] = words.pop()
+            # "below abc": the word after a kind is its value even when it is no number, so the user hears
+            # that "abc" is not a price rather than that no card is called "… below abc"
+            if _fits(param, words[-1]) or (follows and after.kind == "choice"):
+                args[param.name] = words.pop()
         if self.params:
             rest = " ".join(words).strip()
             if rest:
@@ -91,10 +96,15 @@ class Command:
         return args
 
 
+# Anything shaped like a period ("5y", "2d") is read as one, so a period we do not offer is answered with
+# the ones we do, instead of becoming part of the card name and "no card matches".
+_PERIOD_LIKE = re.compile(r"\d+(h|d|w|m|mo|y)|all|max|week|month|year")
+
+
 def _fits(param: Param, word: str) -> bool:
     low = word.lower()
     if param.kind == "period":
-        return low in PERIODS or low in TRENDING_WINDOWS or low in ("1w", "1m", "90d", "12m")
+        return low in PERIODS or low in TRENDING_WINDOWS or bool(_PERIOD_LIKE.fullmatch(low))
     if param.kind == "game":
         return low in ("pokemon", "onepiece")
     if param.kind == "choice":
@@ -120,6 +130,15 @@ async def resolve(services: Services, query: str | None, command: str) -> Card |
         return ChoiceReply(query=query, command=command, choices=outcome.choices[:25])
     assert isinstance(outcome, NotFound)
     return ErrorReply(message=outcome.message, suggestions=outcome.suggestions)
+
+
+def _game(raw: str | None) -> Game | None:
+    if not raw:
+        return None
+    try:
+        return Game(raw.strip().lower().replace(" ", ""))
+    except ValueError:
+        raise RuleError(f"Unknown game “{raw}”. Use pokemon or onepiece.") from None
 
 
 def _finish(raw: str | None) -> Finish | None:
@@ -203,7 +222,7 @@ async def _search(services: Services, call: Invocation) -> Reply:
     query = call.args.get("query")
     if not query:
         return ErrorReply(message="Search for what? Try “charizard ex 151” or “luffy sec op05”.")
-    game = Game(call.args["game"]) if call.args.get("game") else None
+    game = _game(call.args.get("game"))
     result = await services.catalog.search(query, SearchFilters(game=game, set_code=call.args.get("set"),
                                                                 rarity=call.args.get("rarity")))
     if isinstance(result.outcome, NotFound) and not result.ranked:
@@ -303,7 +322,7 @@ async def _alert_history(services: Services, call: Invocation) -> Reply:
 
 
 async def _trending(services: Services, call: Invocation) -> Reply:
-    game = Game(call.args.get("game") or "pokemon")
+    game = _game(call.args.get("game")) or Game.POKEMON
     period, kind = call.args.get("period") or "7d", call.args.get("kind") or "gainers"
     entries = await services.history.trending(game, period, kind)
     index = await services.catalog.index()
@@ -321,7 +340,7 @@ async def _trending(services: Services, call: Invocation) -> Reply:
 
 
 async def _sets(services: Services, call: Invocation) -> Reply:
-    game = Game(call.args["game"]) if call.args.get("game") else None
+    game = _game(call.args.get("game"))
     sets = (await services.catalog.index()).list_sets(game)
     return ListReply(title="Sets", rows=tuple(f"{s.code} · {s.name}" + (f" · {s.release_date}" if s.release_date else "")
                                               for s in sets[:50]))
@@ -349,7 +368,8 @@ async def _feed_add(services: Services, call: Invocation) -> Reply:
         raise RuleError("The move must be between 0 and 100 %, the minimum price not negative.")
     direction = call.args.get("direction", "down")
     digest = (call.args.get("digest") or "").lower() in ("digest", "true", "yes", "1")
-    spec = FeedSpec(caller.platform, caller.channel_id or "", caller.guild_id, call.args.get("game"),
+    game = _game(call.args.get("game"))
+    spec = FeedSpec(caller.platform, caller.channel_id or "", caller.guild_id, game.value if game else None,
                     call.args.get("set"), call.args.get("rarity"), int(price * 100) if price is not None else None,
                     int(move * 100), direction, digest=digest)
     feed_id = await services.alerts.add_feed(caller, spec)

@@ -39,6 +39,24 @@ def test_free_text_parsing_reads_trailing_options():
     assert COMMANDS["trending"].parse("onepiece 30d losers") == {"game": "onepiece", "period": "30d", "kind": "losers"}
 
 
+def test_a_mistyped_option_is_read_as_that_option_not_as_part_of_the_card():
+    """So the reply names the mistake ("5y" is no period) instead of "no card matches 'sv3pt5 199 5y'"."""
+    assert COMMANDS["chart"].parse("sv3pt5 199 5y") == {"card": "sv3pt5 199", "period": "5y"}
+    assert COMMANDS["trending"].parse("pokemon 2d") == {"game": "pokemon", "period": "2d"}
+    assert COMMANDS["alert add"].parse("sv3pt5 199 below abc") == {"card": "sv3pt5 199", "kind": "below", "value": "abc"}
+    assert COMMANDS["alert add"].parse("charizard ex below") == {"card": "charizard ex", "kind": "below"}
+    assert COMMANDS["chart"].parse("pikachu 25") == {"card": "pikachu 25"}  # a bare number stays the card's
+
+
+async def test_mistakes_in_options_are_named(chat):
+    assert "Unknown period “5y”. Use one of: 7d, 30d, 3m, 1y, all." in await chat("/chart sv3pt5 199 5y")
+    assert "Unknown period “2d”. Use one of: 24h, 7d, 30d." in await chat("/trending pokemon 2d")
+    assert "“abc” is not a price" in await chat("/alert add sv3pt5 199 below abc")
+    assert "Unknown game “pokmon”. Use pokemon or onepiece." in await chat("/trending pokmon")
+    assert "Unknown game “digimon”" in await chat("/sets digimon")
+    assert "No alerts yet" in await chat("/alert list")  # none of it stored anything
+
+
 async def test_price_of_a_resolved_card(chat):
     out = await chat("/price pikachu 238/191")
     assert "Pikachu ex · Surging Sparks · 238" in out and "289.99 USD" in out and "tcgcsv" in out
