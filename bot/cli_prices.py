@@ -15,7 +15,7 @@ from core.collect import CollectReport, collect_tcgplayer_like, csv_dump_unit
 from core.identity.listings import identify, parse_title
 from core.mapping import PrintingKey
 from core.models import Finish, Game, utcnow
-from core.prices import day_start
+from core.prices import PRICE_SOURCES, day_start
 from core.search import NotFound, Resolved, SearchFilters
 from core.sources import cardmarket
 from core.sources.files import FolderTransport
@@ -48,11 +48,11 @@ def add_commands(commands: argparse._SubParsersAction, json_flag) -> None:  # no
     mapping = commands.add_parser("mapping", help="source product -> printing mappings")
     actions = mapping.add_subparsers(dest="mapping_command", required=True, metavar="ACTION")
     unmatched = actions.add_parser("unmatched", help="products no printing was found for, with the reason")
-    unmatched.add_argument("--source")
+    unmatched.add_argument("--source", choices=PRICE_SOURCES)
     unmatched.add_argument("--limit", type=int, default=100)
     json_flag(unmatched).set_defaults(handler=cmd_mapping_unmatched)
     pin = actions.add_parser("set", help="pin a source product to a printing (a manual override)")
-    pin.add_argument("source")
+    pin.add_argument("source", choices=PRICE_SOURCES)  # a typo must not pin a product of a source that never reports
     pin.add_argument("external_id")
     pin.add_argument("printing", help="CARD_ID[:FINISH[:VARIANT]], e.g. mep-009:holofoil:pokemon_center_exclusive")
     pin.add_argument("--sub-type", help="only this sub-type (TCGplayer subTypeName); default all")
@@ -96,6 +96,10 @@ async def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int
         return await _import_cardmarket(args, settings)
     cfg = settings.sources.tcgcsv
     csv_files = [args.path] if args.path.is_file() else sorted(args.path.glob("*.csv"))
+    if not csv_files and not (args.path / "tcgplayer").is_dir():
+        print(f"error: {args.path} holds no ProductsAndPrices .csv files and is not laid out like tcgcsv"
+              " (tcgplayer/3/groups, tcgplayer/3/<group>/products ...)", file=sys.stderr)
+        return 2
     transport = None if csv_files else FolderTransport(args.path)
     async with build_app(settings, transport=transport, sources=set()) as app:
         index = await app.catalog.index()

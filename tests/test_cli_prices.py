@@ -76,6 +76,23 @@ def test_status_lists_sources(demo_db, capsys):
     assert [s["name"] for s in _json(capsys)["sources"]] == ["tcgcsv"]
 
 
+def test_a_pin_for_a_misspelt_source_is_refused_and_stores_nothing(demo_db, capsys):
+    with pytest.raises(SystemExit) as refused:
+        main(["mapping", "set", "tcgcvs", "517950", "sv3pt5-199"])
+    assert refused.value.code == 2 and "invalid choice: 'tcgcvs'" in capsys.readouterr().err
+    assert main(["status", "--json"]) == 0
+    assert "tcgcvs" not in {s["name"] for s in _json(capsys)["sources"]}
+
+
+def test_a_folder_that_is_no_dump_is_explained(demo_db, capsys, tmp_path):
+    (tmp_path / "notes.txt").write_text("not prices")
+    assert main(["import-prices", "--source", "tcgcsv", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "holds no ProductsAndPrices .csv files and is not laid out like tcgcsv" in err and "Error" not in err
+    assert main(["import-prices", "--source", "tcgcsv", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
 def test_bad_date_is_a_clear_error(demo_db, capsys):
     assert main(["import-prices", "--source", "tcgcsv", str(SAMPLE_DIR / "tcgcsv"), "--date", "yesterday"]) == 1
     assert "--date must look like" in capsys.readouterr().err
