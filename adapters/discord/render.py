@@ -64,6 +64,9 @@ def render(reply: Reply) -> Outgoing:
     return Outgoing(content=str(reply))
 
 
+MAX_PRICE_FIELDS = 24  # of Discord's 25 per embed; one stays free for the history summary
+
+
 def card_embed(reply: CardReply) -> discord.Embed:
     card = reply.card
     set_name = reply.card_set.name if reply.card_set else card.set_code
@@ -71,7 +74,7 @@ def card_embed(reply: CardReply) -> discord.Embed:
                           colour=COLOUR)
     if card.image_url:
         embed.set_thumbnail(url=card.image_url)
-    for line in reply.lines[:24]:
+    for line in reply.lines[:MAX_PRICE_FIELDS]:
         embed.add_field(name=f"{line.printing} · {line.source} · {line.condition}"[:256],
                         value=f"**{line.market or '–'}**" + (f" ({line.change})" if line.change else "")
                         + f"\nlow {line.low or '–'} · high {line.high or '–'}", inline=True)
@@ -88,6 +91,8 @@ def card_embed(reply: CardReply) -> discord.Embed:
     if newest:
         footer.append(f"as of {newest[:16].replace('T', ' ')} UTC ({next(l.age for l in reply.lines if l.as_of == newest)})")
     footer.extend(reply.notes)
+    if len(reply.lines) > MAX_PRICE_FIELDS:  # Discord allows 25 fields; say what did not fit, never drop it silently
+        footer.append(f"{len(reply.lines) - MAX_PRICE_FIELDS} more prices: narrow with the finish or condition option")
     embed.set_footer(text=" · ".join(footer)[:2048])
     return embed
 

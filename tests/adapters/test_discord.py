@@ -13,10 +13,12 @@ import pytest
 from adapters.commands import COMMANDS
 from adapters.discord.client import DiscordNotifier, make_client
 from adapters.discord.commands import bound_names
+from adapters.discord.render import card_embed
+from adapters.replies import CardReply, PriceLine
 from bot.cli import services_of
 from core.ingest import IngestUnit, Observation
 from core.mapping import Match, PrintingKey
-from core.models import Finish
+from core.models import Card, Finish, Game
 from core.prices import Quote
 from tests.adapters.discord_fake import APP_ID, FakeDiscord, component, interaction
 from tests.conftest import sample_app
@@ -208,3 +210,13 @@ async def test_price_options_narrow_to_a_finish_or_condition(bot):
     graded = card_option("sv3pt5-199") + [{"name": "condition", "type": 3, "value": "PSA 10"}]
     [call] = await bot["send"](interaction("price", graded))
     assert "No prices for that finish/condition" in call.data["embeds"][0]["footer"]["text"]
+
+
+def test_prices_beyond_what_an_embed_holds_are_counted_not_dropped_silently():
+    card = Card(Game.POKEMON, "sv3pt5-199", "sv3pt5", "199", "Charizard ex")
+    grades = [f"PSA {g}" for g in range(1, 11)] + [f"BGS {g}" for g in range(1, 11)] + [f"CGC {g}" for g in range(1, 11)]
+    lines = tuple(PriceLine("Holofoil", "ebay", grade, "10.00 USD", None, None, "2026-11-27T00:00:00+00:00", "1 d")
+                  for grade in grades)
+    embed = card_embed(CardReply(card=card, lines=lines)).to_dict()
+    assert len(embed["fields"]) == 24 and embed["fields"][0]["name"] == "Holofoil · ebay · PSA 1"
+    assert "6 more prices: narrow with the finish or condition option" in embed["footer"]["text"]
