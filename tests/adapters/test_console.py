@@ -90,7 +90,7 @@ async def test_typed_options_are_validated_too(tmp_path):
 
 async def test_alerts_are_private_and_bad_input_is_explained(chat):
     assert "Alert #1 set on Charizard ex" in await chat("/alert add sv3pt5 199 below 95")
-    assert "#1 sv3pt5-199 Holofoil · below 95.00 USD · armed" in await chat("/alert list")
+    assert "#1 Charizard ex · sv3pt5-199 Holofoil · below 95.00 USD · armed" in await chat("/alert list")
     assert "No alert #1 of yours" in await chat("/alert remove 1", GARY)
     assert "No alerts yet" in await chat("/alert list", GARY)
     assert "Give a price" in await chat("/alert add sv3pt5 199 below")

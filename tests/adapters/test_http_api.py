@@ -245,7 +245,7 @@ async def test_alerts_from_chat_and_api_are_the_same_alerts(services, keys):
                                                    "window_days": 7, "condition": "NM", "currency": "EUR"})).json()
     assert chat_id in [a["id"] for a in listed["data"]]
     in_chat = await dispatch(services, COMMANDS["alert list"], Invocation(ASH, {}))
-    assert any(row.startswith(f"#{made['id']} OP05-119") for row in in_chat.rows)
+    assert any(row.startswith(f"#{made['id']} Monkey.D.Luffy · OP05-119") for row in in_chat.rows)
     assert made["percent"] == "-15.50" and made["window_days"] == 7
     assert (made["condition"], made["currency"]) == ("near mint", "EUR")
 
