@@ -291,9 +291,9 @@ async def _alert_add(services: Services, call: Invocation) -> Reply:
 async def _alert_list(services: Services, call: Invocation) -> Reply:
     rules = await services.alerts.rules(call.caller)
     index = await services.catalog.index()
-    names = {r.card_id: card.name for r in rules if (card := index.get(r.card_id))}
+    names = {r.card_id: f"{card.name} · " for r in rules if (card := index.get(r.card_id))}
     rows = tuple(
-        f"#{r.id} {names.get(r.card_id, '?')} · {r.card_id} {r.finish.label} · {r.kind} "
+        f"#{r.id} {names.get(r.card_id, '')}{r.card_id} {r.finish.label} · {r.kind} "
         + (f"{r.threshold_cents / 100:.2f} {r.currency}" if r.threshold_cents else f"{(r.percent_bp or 0) / 100:g}%" if r.percent_bp else "")
         + f" · {'paused: ' + r.paused_reason if not r.active else r.state}"
         for r in rules)

@@ -286,7 +286,7 @@ def _rule_message(row: Any, detail: Any, quotes: list[Any]) -> AlertMessage:
     percent = None
     if old_cents:
         percent = f"{(Decimal(new_cents - old_cents) / old_cents * 100).quantize(Decimal('0.01')):+}%"
-    printing = Finish(detail.finish).label + (f" ({detail.variant.replace('_', ' ')})" if detail.variant else "")
+    printing = _printing(detail.finish, detail.variant)
     return AlertMessage(
         kind="rule", headline=headline(row.kind, row.threshold_cents, row.percent_bp, row.window_days, currency),
         card_id=detail.canonical_id, card_name=detail.name, set_name=detail.set_name,
@@ -296,6 +296,11 @@ def _rule_message(row: Any, detail: Any, quotes: list[Any]) -> AlertMessage:
         percent=percent, as_of=from_epoch(ts).isoformat(), link=card_link(detail.canonical_id, detail.name, detail.number),
         image_url=detail.image_url, rule_id=row.id, dedup_key=f"rule:{row.id}:{ts}",
     )
+
+
+def _printing(finish: str, variant: str | None) -> str:
+    """'Holofoil', 'Holofoil (pokemon center exclusive)': a printing as messages name it."""
+    return Finish(finish).label + (f" ({variant.replace('_', ' ')})" if variant else "")
 
 
 def _money(cents: int | None, currency: str) -> str:
@@ -353,7 +358,7 @@ async def _feeds(conn: AsyncConnection, printing_ids: list[int], now: datetime, 
 def _feed_row(event: Any, now: datetime) -> dict[str, Any]:
     currency = CURRENCY_BY_CODE.get(event.currency, "?")
     change = Decimal(event.market_cents - event.prev_market_cents) / event.prev_market_cents * 100
-    printing = Finish(event.finish).label + (f" ({event.variant.replace('_', ' ')})" if event.variant else "")
+    printing = _printing(event.finish, event.variant)
     key = f"feed:{event.feed_id}:{event.printing_id}:{event.source_id}:{event.ts}"
     message = AlertMessage(
         kind="feed", headline="price drop" if change < 0 else "price rise", card_id=event.canonical_id,
@@ -370,16 +375,26 @@ def _feed_row(event: Any, now: datetime) -> dict[str, Any]:
             "next_attempt_at": now, "created_at": now}
 
 
+async def _card_titles(conn: AsyncConnection, card_ids: set[str]) -> dict[str, str]:
+    """canonical id -> 'Pikachu ex · 238 (sv8-238)', 'Monkey.D.Luffy · OP05-119 (parallel 1) (OP05-119_p1)'."""
+    if not card_ids:
+        return {}
+    c = cards.c
+    rows = await conn.execute(select(c.canonical_id, c.name, c.number, c.variant).where(c.canonical_id.in_(sorted(card_ids))))
+    return {r.canonical_id: f"{r.name} · {display_number(r.number, r.variant)} ({r.canonical_id})" for r in rows}
+
+
 async def enqueue_digests(conn: AsyncConnection, feeds: list[Any], movers_by_game: dict[str, tuple[list, list]],
                           day: str, now: datetime) -> int:
     """One daily gainers/losers message per digest feed; the dedup key makes the day's digest unique."""
     rows = []
+    names = await _card_titles(conn, {m.card_id for gainers, losers in movers_by_game.values()
+                                      for m in (*gainers[:5], *losers[:5])})
     for feed in feeds:
         gainers, losers = movers_by_game.get(feed.game or "pokemon", ([], []))
-        lines = [f"▲ {m.card_id} {_money(m.old_cents, m.currency)} → {_money(m.new_cents, m.currency)} ({m.percent:+}%)"
-                 for m in gainers[:5]]
-        lines += [f"▼ {m.card_id} {_money(m.old_cents, m.currency)} → {_money(m.new_cents, m.currency)} ({m.percent:+}%)"
-                  for m in losers[:5]]
+        lines = [f"{arrow} {names.get(m.card_id, m.card_id)} · {_printing(m.finish, m.variant)}: {_money(m.old_cents, m.currency)}"
+                 f" → {_money(m.new_cents, m.currency)} ({m.percent:+}%)"
+                 for arrow, movers in (("▲", gainers), ("▼", losers)) for m in movers[:5]]
         if not lines:
             continue
         key = f"digest:{feed.id}:{day}"

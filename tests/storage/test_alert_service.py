@@ -227,7 +227,7 @@ async def test_daily_digest_goes_to_digest_feeds_once_a_day(env):
             outbox.c.dedup_key.like("digest:%")))).all()
     assert [r.target_id for r in rows] == ["c-1"]
     payload = rows[0].payload if isinstance(rows[0].payload, dict) else json.loads(rows[0].payload)
-    assert payload["extra"]["lines"][0].startswith("▲ sv8-238 100.00 USD → 130.00 USD (+30.00%)")
+    assert payload["extra"]["lines"] == ["▲ Pikachu ex · 238 (sv8-238) · Holofoil: 100.00 USD → 130.00 USD (+30.00%)"]
 
 
 async def test_watchlist_lines_carry_change_and_age(env):
