@@ -50,6 +50,24 @@ def test_several_sources_overlay():
     assert png_size(render_chart(spec)) == (800, 450)
 
 
+def test_a_long_title_shrinks_then_is_cut_but_never_runs_off_the_image():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(charts.WIDTH_IN, charts.HEIGHT_IN), dpi=charts.DPI)
+    FigureCanvasAgg(figure)
+    renderer = figure.canvas.get_renderer()
+    fits = figure.text(0.09, 0.9, "Monkey.D.Luffy · AWAKENING OF THE NEW ERA · OP05-119 (parallel 1)", fontsize=13,
+                       fontweight="bold")
+    charts.fit_width(fits, charts.TEXT_WIDTH_PX, min_size=9)
+    assert fits.get_window_extent(renderer).width <= charts.TEXT_WIDTH_PX and "(parallel 1)" in fits.get_text()
+    huge = figure.text(0.09, 0.8, "Trafalgar Law · " + "A VERY LONG PREMIUM BOOSTER SET NAME " * 4 + "· OP10-119 (parallel 2)",
+                       fontsize=13, fontweight="bold")
+    charts.fit_width(huge, charts.TEXT_WIDTH_PX, min_size=9)
+    assert huge.get_window_extent(renderer).width <= charts.TEXT_WIDTH_PX
+    assert huge.get_fontsize() == 9 and huge.get_text().startswith("Trafalgar Law · A VERY") and huge.get_text().endswith("…")
+
+
 async def test_chart_renders_in_a_worker_thread(monkeypatch, sample_index):
     from core.history_service import HistoryService
     from storage.history_repo import SeriesKey
