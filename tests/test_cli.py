@@ -101,3 +101,11 @@ def test_python_dash_m_bot_is_the_same_cli(tmp_path):
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["searches"]["sv3pt5 199"][0]["id"] == "sv3pt5-199" and data["alerts_delivered"] == 3
+
+
+def test_a_parallel_typed_the_way_people_write_it_resolves(db_env, capsys):
+    sample_catalog()
+    capsys.readouterr()
+    for query in ("OP05-119 p1", "op05-119 parallel 1", "luffy OP05-119 P1"):
+        assert main(["search", query, "--json"]) == 0
+        assert [(i["id"], i["match"]) for i in _json_out(capsys)][0] == ("OP05-119_p1", "resolved"), query

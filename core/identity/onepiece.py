@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 _ID = re.compile(
     r"(?<![A-Za-z0-9])(?:(?P<series>OP|ST|EB|PRB)-?(?P<setno>\d{1,2})|(?P<promo>P))-(?P<num>\d{3})"
-    r"(?:_(?P<vkind>[pr])(?P<vnum>\d{1,2}))?(?![0-9])",
+    # the print: OP05-119_p1 as the official list writes it, and as people type it (OP05-119 p1, OP05-119p1,
+    # OP05-119 parallel 1, OP05-119 (reprint 1))
+    r"(?:[_\s-]?(?P<vkind>[pr])(?P<vnum>\d{1,2})(?![0-9A-Za-z])"
+    r"|\s*\(?(?P<vword>parallel|reprint)\s*(?P<vwnum>\d{1,2})\)?(?![0-9A-Za-z]))?(?![0-9])",
     re.I,
 )
 _SET = re.compile(r"(?<![A-Za-z0-9])(?P<series>OP|ST|EB|PRB)-?(?P<setno>\d{1,2})(?![0-9])", re.I)
@@ -41,7 +44,12 @@ def find_ids(text: str) -> list[OnePieceId]:
             set_code = "P"
         else:
             set_code = normalize_set_code(match["series"], match["setno"])
-        variant = f"{match['vkind'].lower()}{int(match['vnum'])}" if match["vkind"] else None
+        if match["vkind"]:
+            variant = f"{match['vkind'].lower()}{int(match['vnum'])}"
+        elif match["vword"]:
+            variant = f"{match['vword'][0].lower()}{int(match['vwnum'])}"
+        else:
+            variant = None
         found.append(OnePieceId(set_code, int(match["num"]), variant))
     return found
 

@@ -51,6 +51,16 @@ def test_number_keys_ignore_leading_zeros_and_case():
         ("PRB01-001", "PRB01-001"),
         ("P-001", "P-001"),
         ("luffy OP05-119_r1 psa 10", "OP05-119_r1"),
+        # the print as people type it, and as our replies write it
+        ("OP05-119 p1", "OP05-119_p1"),
+        ("op05-119P2", "OP05-119_p2"),
+        ("OP05-119-p1", "OP05-119_p1"),
+        ("OP05-119 parallel 2", "OP05-119_p2"),
+        ("Monkey.D.Luffy OP05-119 (reprint 1)", "OP05-119_r1"),
+        # not a print suffix
+        ("OP05-119 PSA 10", "OP05-119"),
+        ("OP05-119 p10x", "OP05-119"),
+        ("OP05-119 parallel", "OP05-119"),
     ],
 )
 def test_one_piece_ids(text, canonical):
