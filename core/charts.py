@@ -125,17 +125,22 @@ _SURELY_FITS = 50  # characters: shorter titles are not measured (measuring cost
 
 
 def fit_width(text, width_px: float, min_size: float) -> None:  # noqa: ANN001 - a matplotlib Text
-    """Shrink a long title (a One Piece name, a long set name, '(parallel 2)') down to `min_size`, then cut it
-    with an ellipsis, so it never runs off the image."""
+    """Shrink a long title ('name · set · number (parallel 2)') down to `min_size`, then shorten its longest
+    part with an ellipsis (the set name, as a rule), so it never runs off the image and keeps the number."""
     if len(text.get_text()) <= _SURELY_FITS:
         return
     renderer = text.figure.canvas.get_renderer()
     while text.get_window_extent(renderer).width > width_px and text.get_fontsize() > min_size:
         text.set_fontsize(text.get_fontsize() - 0.5)
-    content = text.get_text()
-    while text.get_window_extent(renderer).width > width_px and len(content) > 10:
-        content = content[:-2].rstrip(" ·")
-        text.set_text(content + "…")
+    parts = text.get_text().split(" · ")
+    while (width := text.get_window_extent(renderer).width) > width_px:
+        longest = max(range(len(parts)), key=lambda i: len(parts[i]))
+        if len(parts[longest]) <= 4:
+            break
+        # a proportional cut first, then a character at a time: a few layouts, not one per character
+        excess = len(text.get_text()) - int(len(text.get_text()) * width_px / width)
+        parts[longest] = parts[longest].rstrip("…")[:-max(excess, 1)].rstrip(" ·") + "…"
+        text.set_text(" · ".join(parts))
 
 
 def _style(axes, theme: Theme) -> None:  # noqa: ANN001

@@ -65,7 +65,8 @@ def test_a_long_title_shrinks_then_is_cut_but_never_runs_off_the_image():
                        fontsize=13, fontweight="bold")
     charts.fit_width(huge, charts.TEXT_WIDTH_PX, min_size=9)
     assert huge.get_window_extent(renderer).width <= charts.TEXT_WIDTH_PX
-    assert huge.get_fontsize() == 9 and huge.get_text().startswith("Trafalgar Law · A VERY") and huge.get_text().endswith("…")
+    assert huge.get_fontsize() == 9 and huge.get_text().startswith("Trafalgar Law · A VERY")
+    assert huge.get_text().endswith("… · OP10-119 (parallel 2)")  # the set name gave way, not the print
 
 
 async def test_chart_renders_in_a_worker_thread(monkeypatch, sample_index):
