@@ -313,7 +313,7 @@ class CatalogIndex:
                 score += 5
             if parts.parallel and (card.variant or "").startswith("p"):
                 score += 5
-            if wanted_numbers and number_key(card.number) in wanted_numbers:
+            if wanted_numbers and _collector_number(card) in wanted_numbers:
                 score += 5
             adjusted.append(_Scored(card, score))
         if parts.rarities and any(c.card.rarity in parts.rarities for c in adjusted):
@@ -370,6 +370,12 @@ def _variant_order(variant: str | None) -> tuple[str, int]:
         return ("", 0)
     digits = "".join(ch for ch in variant if ch.isdigit())
     return (variant[0], int(digits) if digits else 0)
+
+
+def _collector_number(card: Card) -> str:
+    """The number people say: '199' for sv3pt5-199, '119' for OP05-119 ('luffy 119' means that one)."""
+    number = card.number if card.game is Game.POKEMON else card.number.rsplit("-", 1)[-1]
+    return number_key(number)
 
 
 def _number_sort(number: str) -> tuple[str, int]:

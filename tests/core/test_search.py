@@ -37,6 +37,11 @@ def test_parallel_word_prefers_parallels(sample_index):
     assert isinstance(outcome, Ambiguous) and ids(outcome.choices) == ["OP05-119_p1", "OP05-119_p2"]
 
 
+def test_a_bare_number_picks_the_one_piece_card_with_that_collector_number(sample_index):
+    outcome = sample_index.search("luffy 119").outcome  # OP05-060 is a Luffy too, numbered 060
+    assert isinstance(outcome, Ambiguous) and ids(outcome.choices) == ["OP05-119", "OP05-119_p1", "OP05-119_p2"]
+
+
 def test_filters_restrict_game_set_and_rarity(sample_index):
     result = sample_index.search("pikachu", SearchFilters(game=Game.POKEMON, set_code="sv3pt5"))
     assert set(ids(result.ranked)) <= {"sv3pt5-25", "sv3pt5-173"}
