@@ -137,7 +137,7 @@ def fit_width(text, width_px: float, min_size: float) -> None:  # noqa: ANN001 -
         longest = max(range(len(parts)), key=lambda i: len(parts[i]))
         if len(parts[longest]) <= 4:
             break
-        # a proportional cut first, then a character at a time: a few layouts, not one per character
+        # each cut is proportional to the overflow (one character at least): a few layouts, not one per character
         excess = len(text.get_text()) - int(len(text.get_text()) * width_px / width)
         parts[longest] = parts[longest].rstrip("…")[:-max(excess, 1)].rstrip(" ·") + "…"
         text.set_text(" · ".join(parts))
