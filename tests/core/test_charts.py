@@ -1,6 +1,7 @@
 """Chart images: valid PNGs of the expected size for short, long, single-point and empty series."""
 from __future__ import annotations
 
+import io
 import struct
 import threading
 from datetime import datetime, timedelta, timezone
@@ -48,6 +49,32 @@ def test_several_sources_overlay():
     spec = ChartSpec("Pikachu ex", "raw · USD", "USD",
                      [ChartSeries("tcgcsv", series(60)), ChartSeries("pokemontcg", series(45)), ChartSeries("ebay", series(10))])
     assert png_size(render_chart(spec)) == (800, 450)
+
+
+def pixels(png: bytes) -> bytes:
+    from PIL import Image
+
+    return Image.open(io.BytesIO(png)).convert("RGBA").tobytes()
+
+
+def test_a_reused_figure_draws_exactly_what_a_fresh_one_draws():
+    """Charts reuse one figure per theme and thread; nothing of the previous chart may show in the next."""
+    specs = [
+        ChartSpec("Charizard ex · 151 · 199", "raw (market) · USD · 1y", "USD", [ChartSeries("tcgcsv", series(365))]),
+        ChartSpec("No legend after a legend", "raw · USD · 14d", "USD", [ChartSeries("", series(14))]),
+        ChartSpec("Pikachu ex · Surging Sparks · 238", "raw · USD · 7d", "USD", [ChartSeries("", series(7))], "light"),
+        ChartSpec("One point", "raw · USD", "USD", [ChartSeries("tcgcsv", series(1))]),
+        ChartSpec("Nothing yet", "raw · USD", "USD", [ChartSeries("tcgcsv", [])]),
+        ChartSpec("Three sources", "raw · USD · 3m", "USD",
+                  [ChartSeries("tcgcsv", series(90)), ChartSeries("ebay", series(40, gap=True))], notes=["thin market"]),
+        ChartSpec("Flat · " + "A VERY LONG SET NAME " * 5 + "· OP10-119 (parallel 2)", "raw · EUR", "EUR",
+                  [ChartSeries("cardmarket", series(30, flat=True))], "light"),
+        ChartSpec("Charizard ex · 151 · 199", "raw (market) · USD · 30d", "USD", [ChartSeries("tcgcsv", series(30))]),
+    ]
+    in_turn = [render_chart(spec) for spec in specs]  # one thread: each theme's figure serves several charts
+    for spec, png in zip(specs, in_turn):
+        charts._canvases.__dict__.clear()  # the next render builds its figure from scratch
+        assert pixels(render_chart(spec)) == pixels(png), spec.title
 
 
 def test_a_long_title_shrinks_then_is_cut_but_never_runs_off_the_image():
