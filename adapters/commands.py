@@ -26,7 +26,7 @@ from core.api_keys import ApiKeyService
 from core.alert_service import AlertService, Caller, FeedSpec, PermissionDenied, parse_condition
 from core.alerts import RuleError
 from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, HistoryService
-from core.models import Card, Finish, Game, utcnow
+from core.models import Card, Finish, Game, printing_label, utcnow
 from core.price_service import PriceService, format_age
 from core.prices import condition_label
 from core.pricing import PERIODS
@@ -160,7 +160,7 @@ async def card_reply(services: Services, card: Card, finish: Finish | None = Non
     chosen = [l for l in prices.lines if (finish is None or l.finish is finish)
               and (condition is None or l.condition == condition)]
     lines = tuple(
-        PriceLine(l.finish.label + (f" ({l.variant.replace('_', ' ')})" if l.variant else ""), l.source,
+        PriceLine(printing_label(l.finish, l.variant), l.source,
                   condition_label(l.condition), _money(l.market_cents, l.currency), _money(l.low_cents, l.currency),
                   _money(l.high_cents, l.currency), l.as_of.isoformat(), format_age(prices.checked_at - l.as_of),
                   f"{l.change_percent:+.2f}% since {l.prev_as_of.date()}" if l.change_percent is not None and l.prev_as_of

@@ -117,6 +117,11 @@ def variant_label(variant: str | None) -> str | None:
     return f"{_VARIANT_KINDS[variant[0]]} {int(variant[1:])}"
 
 
+def printing_label(finish: str, variant: str | None) -> str:
+    """'Holofoil', 'Holofoil (pokemon center exclusive)': a printing as replies and messages name it."""
+    return Finish(finish).label + (f" ({variant.replace('_', ' ')})" if variant else "")
+
+
 def display_number(number: str, variant: str | None) -> str:
     label = variant_label(variant)
     return f"{number} ({label})" if label else number

@@ -99,7 +99,7 @@ class CatalogIndex:
         else:
             self._op_base[card.number.upper()].append(card)
             # "op05 119" means OP05-119: index the bare collector number within the set too.
-            self._by_set_number[(code, number_key(card.number.rsplit("-", 1)[-1]))].append(card)
+            self._by_set_number[(code, _collector_number(card))].append(card)
             for pack in card.packs:
                 if pack.lower() != code:
                     self._by_set[pack.lower()].append(card)

@@ -16,7 +16,7 @@ from sqlalchemy import and_, bindparam, case, false, func, literal, literal_colu
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.alerts import AlertMessage, RuleKind, RuleState, headline, step
-from core.models import Finish, display_number
+from core.models import display_number, printing_label
 from core.prices import CURRENCY_BY_CODE, condition_label, from_epoch
 from storage.sql import ids_param, ids_value, in_ids, in_ids_param, insert_ignore
 from storage.tables import (
@@ -286,7 +286,7 @@ def _rule_message(row: Any, detail: Any, quotes: list[Any]) -> AlertMessage:
     percent = None
     if old_cents:
         percent = f"{(Decimal(new_cents - old_cents) / old_cents * 100).quantize(Decimal('0.01')):+}%"
-    printing = _printing(detail.finish, detail.variant)
+    printing = printing_label(detail.finish, detail.variant)
     return AlertMessage(
         kind="rule", headline=headline(row.kind, row.threshold_cents, row.percent_bp, row.window_days, currency),
         card_id=detail.canonical_id, card_name=detail.name, set_name=detail.set_name,
@@ -296,11 +296,6 @@ def _rule_message(row: Any, detail: Any, quotes: list[Any]) -> AlertMessage:
         percent=percent, as_of=from_epoch(ts).isoformat(), link=card_link(detail.canonical_id, detail.name, detail.number),
         image_url=detail.image_url, rule_id=row.id, dedup_key=f"rule:{row.id}:{ts}",
     )
-
-
-def _printing(finish: str, variant: str | None) -> str:
-    """'Holofoil', 'Holofoil (pokemon center exclusive)': a printing as messages name it."""
-    return Finish(finish).label + (f" ({variant.replace('_', ' ')})" if variant else "")
 
 
 def _money(cents: int | None, currency: str) -> str:
@@ -358,7 +353,7 @@ async def _feeds(conn: AsyncConnection, printing_ids: list[int], now: datetime, 
 def _feed_row(event: Any, now: datetime) -> dict[str, Any]:
     currency = CURRENCY_BY_CODE.get(event.currency, "?")
     change = Decimal(event.market_cents - event.prev_market_cents) / event.prev_market_cents * 100
-    printing = _printing(event.finish, event.variant)
+    printing = printing_label(event.finish, event.variant)
     key = f"feed:{event.feed_id}:{event.printing_id}:{event.source_id}:{event.ts}"
     message = AlertMessage(
         kind="feed", headline="price drop" if change < 0 else "price rise", card_id=event.canonical_id,
@@ -392,7 +387,7 @@ async def enqueue_digests(conn: AsyncConnection, feeds: list[Any], movers_by_gam
                                       for m in (*gainers[:5], *losers[:5])})
     for feed in feeds:
         gainers, losers = movers_by_game.get(feed.game or "pokemon", ([], []))
-        lines = [f"{arrow} {names.get(m.card_id, m.card_id)} · {_printing(m.finish, m.variant)}: {_money(m.old_cents, m.currency)}"
+        lines = [f"{arrow} {names.get(m.card_id, m.card_id)} · {printing_label(m.finish, m.variant)}: {_money(m.old_cents, m.currency)}"
                  f" → {_money(m.new_cents, m.currency)} ({m.percent:+}%)"
                  for arrow, movers in (("▲", gainers), ("▼", losers)) for m in movers[:5]]
         if not lines:
