@@ -6,6 +6,7 @@ only the rows that already existed are compared and updated. Caches are updated 
 from __future__ import annotations
 
 import time
+from hashlib import blake2b
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, NamedTuple
@@ -23,7 +24,10 @@ from storage.tables import cards, data_sources, ingest_runs, price_history, prin
 
 _PRICE_COLUMNS = ("market_cents", "low_cents", "mid_cents", "high_cents", "direct_low_cents", "sample_size")
 _MAPPING_COLUMNS = ("printing_id", "product_name", "group_ref", "confidence", "method", "unmatched_reason")
-MAPPING_CACHE_TTL_S = 600.0  # mappings other collectors wrote; manual overrides are re-read every snapshot
+MAPPING_CACHE_TTL_S = 600.0
+# Resolving more printing keys than this loads every printing id at once (a first collection, a new source);
+# fewer (a normal day's new products, a watchlist entry) are looked up by card.
+WARM_PRINTINGS_ABOVE = 2_000  # mappings other collectors wrote; manual overrides are re-read every snapshot
 _LATEST_UPSERT = (
     "INSERT INTO latest_prices (printing_id, source_id, condition, currency, ts, market_cents, low_cents, "
     "mid_cents, high_cents, direct_low_cents, sample_size) VALUES ({ph}) "
@@ -42,11 +46,21 @@ _SQLITE_INSERT = (
 
 
 class MappingRow(NamedTuple):
-    """A cached source_products row (a tuple: 60k of them load at the start of every collection)."""
+    """What a collection run keeps of a source_products row (a tuple: 60k of them load at the start of every
+    collection; no names, which were two thirds of the read)."""
 
     id: int
-    is_override: bool
-    values: tuple  # in _MAPPING_COLUMNS order
+    printing_id: int | None
+    fingerprint: int | None
+
+
+def mapping_fingerprint(obs: Observation) -> int:
+    """A stable signed 64-bit digest of the mapper's verdict on a product and of the row it writes: the
+    printing key (or why there is none), product name, group, confidence and method."""
+    match = obs.match
+    verdict = f"{match.key[0]}\x1f{match.key[1]}\x1f{match.key[2]}" if match.key else f"\x1e{match.reason}"
+    text = f"{verdict}\x1f{obs.product_name[:300]}\x1f{obs.group_ref[:64]}\x1f{match.confidence!r}\x1f{match.method[:32]}"
+    return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 class _DoneMeanwhile(Exception):
@@ -57,7 +71,7 @@ class _DoneMeanwhile(Exception):
 class _Pending:
     """Cache updates that become true only if the unit's transaction commits."""
 
-    mappings: dict[tuple[str, str], tuple] = field(default_factory=dict)
+    mappings: dict[tuple[str, str], tuple[int | None, int]] = field(default_factory=dict)  # printing, fingerprint
     printings: dict[PrintingKey, int] = field(default_factory=dict)
     new_mapping_keys: list[tuple[str, str]] = field(default_factory=list)
 
@@ -154,11 +168,11 @@ class SqlPriceStore:
             sp = source_products.c
             with gc_paused():
                 rows = await conn.execute(
-                    select(sp.id, sp.external_id, sp.sub_type, sp.is_override, *(sp[c] for c in _MAPPING_COLUMNS))
+                    select(sp.external_id, sp.sub_type, sp.id, sp.printing_id, sp.fingerprint)
                     .where(sp.source_id == source_id)
                 )
                 # .all(): one fetchall (iterating a result calls fetchone per row)
-                self._mappings[source_id] = {(r[1], r[2]): MappingRow(r[0], bool(r[3]), r[4:]) for r in rows.all()}
+                self._mappings[source_id] = {(r[0], r[1]): MappingRow(r[2], r[3], r[4]) for r in rows.all()}
             self._mappings_loaded_at[source_id] = time.monotonic()
         return self._mappings[source_id]
 
@@ -178,13 +192,12 @@ class SqlPriceStore:
     async def _apply_mappings(
         self, conn: AsyncConnection, source_id: int, ts: int, observations: list[Observation], pending: _Pending
     ) -> dict[tuple[str, str], int | None]:
-        """Write new or changed mappings (never over a manual override); returns key -> printing id."""
+        """key -> printing id. A product the mapper judges as before keeps its stored printing; new, changed or
+        still unresolved ones are resolved and written (never over a manual override)."""
         overrides = await self._overrides_for(conn, source_id, ts)
         cache = await self._mapping_cache(conn, source_id)
-        printing_ids = await self._ensure_printings(conn, [o.match.key for o in observations if o.match.key], pending)
-        now = utcnow()
         result: dict[tuple[str, str], int | None] = {}
-        to_insert, to_update = [], []
+        to_resolve: list[tuple[tuple[str, str], Observation, int, MappingRow | None]] = []
         for obs in observations:
             key = (obs.external_id[:64], obs.sub_type[:64])
             if key in result:
@@ -192,21 +205,40 @@ class SqlPriceStore:
             if key in overrides:
                 result[key] = overrides[key]
                 continue
+            fingerprint = mapping_fingerprint(obs)
             old = cache.get(key)
+            # A matched product whose card was missing is looked up again: the catalog may have it now.
+            if old is not None and old.fingerprint == fingerprint and (old.printing_id or obs.match.key is None):
+                result[key] = old.printing_id
+                continue
+            result[key] = None
+            to_resolve.append((key, obs, fingerprint, old))
+        if to_resolve:
+            await self._write_mappings(conn, source_id, to_resolve, result, pending)
+        return result
+
+    async def _write_mappings(
+        self, conn: AsyncConnection, source_id: int, to_resolve: list[tuple], result: dict, pending: _Pending
+    ) -> None:
+        keys = [obs.match.key for _, obs, _, _ in to_resolve if obs.match.key]
+        printing_ids = await self._ensure_printings(conn, keys, pending)
+        now = utcnow()
+        to_insert, to_update = [], []
+        for key, obs, fingerprint, old in to_resolve:
             match = obs.match
             printing_id = printing_ids.get(match.key) if match.key else None
+            result[key] = printing_id
+            if old is not None and old.fingerprint == fingerprint and old.printing_id == printing_id:
+                continue  # still not in the catalog: the row already says so
             reason = match.reason if match.key is None else (None if printing_id else "card not in catalog")
             values = (printing_id, obs.product_name[:300], obs.group_ref[:64], match.confidence, match.method[:32], reason)
-            result[key] = printing_id
-            if old is not None and old.values == values:
-                continue
-            row = dict(zip(_MAPPING_COLUMNS, values), updated_at=now)
+            row = dict(zip(_MAPPING_COLUMNS, values), fingerprint=fingerprint, updated_at=now)
             if old is None:
                 to_insert.append({**row, "source_id": source_id, "external_id": key[0], "sub_type": key[1]})
                 pending.new_mapping_keys.append(key)
             else:
                 to_update.append({**row, "b_id": old.id})
-            pending.mappings[key] = values
+            pending.mappings[key] = (printing_id, fingerprint)
         if to_insert:
             await conn.execute(insert_ignore(conn, source_products), to_insert)
         if to_update:
@@ -214,10 +246,9 @@ class SqlPriceStore:
             await conn.execute(
                 update(source_products)
                 .where(sp.id == bindparam("b_id"), sp.is_override.is_(False))  # never clobber a manual fix
-                .values({c: bindparam(c) for c in (*_MAPPING_COLUMNS, "updated_at")}),
+                .values({c: bindparam(c) for c in (*_MAPPING_COLUMNS, "fingerprint", "updated_at")}),
                 to_update,
             )
-        return result
 
     async def _new_mapping_ids(self, conn: AsyncConnection, source_id: int, pending: _Pending) -> dict:
         if not pending.new_mapping_keys:
@@ -226,10 +257,10 @@ class SqlPriceStore:
         found = {}
         for chunk in chunks(pending.new_mapping_keys):
             rows = await conn.execute(
-                select(sp.id, sp.external_id, sp.sub_type, sp.is_override)
+                select(sp.id, sp.external_id, sp.sub_type)
                 .where(sp.source_id == source_id, tuple_(sp.external_id, sp.sub_type).in_(chunk))
             )
-            found.update({(r[1], r[2]): (r[0], bool(r[3])) for r in rows})
+            found.update({(r[1], r[2]): r[0] for r in rows})
         return found
 
     def _commit_cache(self, source_id: int, pending: _Pending, new_ids: dict) -> None:
@@ -237,12 +268,11 @@ class SqlPriceStore:
         cache = self._mappings.get(source_id)
         if cache is None:
             return
-        for key, values in pending.mappings.items():
+        for key, (printing_id, fingerprint) in pending.mappings.items():
             old = cache.get(key)
-            if old is not None:
-                cache[key] = MappingRow(old.id, old.is_override, values)
-            elif key in new_ids:
-                cache[key] = MappingRow(new_ids[key][0], new_ids[key][1], values)
+            row_id = old.id if old is not None else new_ids.get(key)
+            if row_id is not None:
+                cache[key] = MappingRow(row_id, printing_id, fingerprint)
 
     # ------------------------------------------------------------ printings
 
@@ -265,7 +295,7 @@ class SqlPriceStore:
     async def _ensure_printings(
         self, conn: AsyncConnection, keys: list[PrintingKey], pending: _Pending
     ) -> dict[PrintingKey, int]:
-        if not self._printings_warm and keys:
+        if not self._printings_warm and len(keys) > WARM_PRINTINGS_ABOVE:
             await self._warm_printings(conn)
         cached = self._printing_ids
         found = {k: i for k in keys if (i := cached.get(k)) is not None}

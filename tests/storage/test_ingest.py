@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from core.ingest import IngestUnit, Observation
+from core.catalog import read_pokemon
 from core.mapping import Match, PrintingKey
-from core.models import Finish
+from core.models import Card, Finish, Game
 from core.prices import Quote
 from core.services import CatalogService
 from storage.catalog_repo import SqlCatalogRepository
@@ -136,6 +137,52 @@ async def test_a_mapping_is_rewritten_only_when_it_changes(store, engine):
     changed = await mapping_row()
     assert changed.printing_id is not None and changed.unmatched_reason is None
     assert changed.updated_at > first.updated_at
+
+
+async def test_a_product_whose_card_joins_the_catalog_later_is_priced_from_then_on(store, engine):
+    newcomer = PrintingKey("sv3pt5-210", Finish.HOLOFOIL)  # matched by number, but the catalog lacks the card
+    first = await store.ingest(unit(obs("7", newcomer, "12.00")))
+    assert (first.inserted, first.unmatched) == (0, 1)
+    batch = read_pokemon(SAMPLE_DIR / "pokemon")
+    batch.cards["sv3pt5-210"] = Card(Game.POKEMON, "sv3pt5-210", "sv3pt5", "210", "Newcomer")
+    await SqlCatalogRepository(engine).upsert_catalog(batch)  # a catalog sync, while the collector runs on
+    second = await store.ingest(unit(obs("7", newcomer, "12.50", ts=DAY2), ts=DAY2))
+    assert (second.inserted, second.unmatched) == (1, 0)
+    assert not await SqlPriceQueries(engine, store).unmatched("tcgcsv")
+    latest = await SqlPriceQueries(engine, store).latest_prices(["sv3pt5-210"])
+    assert [(l.market_cents, l.as_of) for l in latest] == [(1250, DAY2)]
+
+
+async def test_a_renamed_product_is_rewritten_and_a_fresh_process_leaves_unchanged_rows_alone(store, engine):
+    async def mapping_row():
+        sp = source_products.c
+        async with engine.connect() as conn:
+            return (await conn.execute(select(sp.id, sp.product_name, sp.printing_id, sp.updated_at))).one()
+
+    await store.ingest(unit(obs("1", CHARIZARD, "112.35")))
+    first = await mapping_row()
+    restarted = SqlPriceStore(engine)  # a new process: nothing cached
+    await restarted.ingest(unit(obs("1", CHARIZARD, "110.00", ts=DAY2), ts=DAY2))
+    assert await mapping_row() == first
+    renamed = replace(obs("1", CHARIZARD, "109.00", ts=DAY2.replace(day=22)), product_name="Charizard ex - 199/165")
+    await restarted.ingest(unit(renamed, ts=DAY2.replace(day=22)))
+    after = await mapping_row()
+    assert (after.id, after.product_name, after.printing_id) == (first.id, "Charizard ex - 199/165", first.printing_id)
+    assert after.updated_at > first.updated_at
+
+
+async def test_mappings_stored_before_fingerprints_existed_are_kept_and_fingerprinted_once(store, engine):
+    await store.ingest(unit(obs("1", CHARIZARD, "112.35"), obs("3", None, "5", reason="sealed")))
+    async with engine.begin() as conn:  # as migration 0005 leaves older rows
+        await conn.execute(source_products.update().values(fingerprint=None))
+    upgraded = SqlPriceStore(engine)
+    counts = await upgraded.ingest(unit(obs("1", CHARIZARD, "110.00", ts=DAY2), obs("3", None, "5", reason="sealed"),
+                                        ts=DAY2))
+    assert (counts.inserted, counts.unmatched) == (1, 1)
+    sp = source_products.c
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(sp.external_id, sp.fingerprint).order_by(sp.external_id))).all()
+    assert [r.external_id for r in rows] == ["1", "3"] and all(r.fingerprint is not None for r in rows)
 
 
 async def test_a_failure_inside_a_unit_leaves_the_previous_snapshot_intact(store, engine, monkeypatch):
