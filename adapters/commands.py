@@ -28,7 +28,7 @@ from core.alerts import RuleError
 from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, HistoryService
 from core.models import Card, Finish, Game, printing_label, utcnow
 from core.price_service import PriceService, format_age
-from core.prices import condition_label
+from core.prices import RAW_MARKET, condition_label
 from core.pricing import PERIODS
 from core.search import Ambiguous, NotFound, Resolved, SearchFilters
 from core.services import CatalogService
@@ -336,9 +336,17 @@ async def _trending(services: Services, call: Invocation) -> Reply:
             rows.append(f"{name}: {entry.detail} new watchers")
         else:
             m = entry.detail
-            rows.append(f"{name} ({m.source}): {_money(m.old_cents, m.currency)} → {_money(m.new_cents, m.currency)} ({m.percent:+}%)")
+            rows.append(f"{name} · {_series_label(m.finish, m.variant, m.condition)} ({m.source}): "
+                        f"{_money(m.old_cents, m.currency)} → {_money(m.new_cents, m.currency)} ({m.percent:+}%)")
     return ListReply(title=f"{game.label} {kind.replace('_', ' ')} · {period}", rows=tuple(rows),
                      empty="Nothing moved enough to list.")
+
+
+def _series_label(finish: str, variant: str | None, condition: int) -> str:
+    """'Holofoil (jumbo)', 'Holofoil · PSA 10': one card's printings and grades move apart, so a list of
+    moves names which one moved (the raw market price goes unsaid)."""
+    label = printing_label(finish, variant)
+    return label if condition == RAW_MARKET else f"{label} · {condition_label(condition)}"
 
 
 async def _sets(services: Services, call: Invocation) -> Reply:

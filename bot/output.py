@@ -216,7 +216,7 @@ def trending_row(index: Any, entry: Any, kind: str) -> dict[str, Any]:
         return row
     mover = entry.detail
     row.update({"printing": mover.finish.value + (f" ({mover.variant})" if mover.variant else ""),
-                "source": mover.source, "old": _money(mover.old_cents, mover.currency),
+                "condition": condition_label(mover.condition), "source": mover.source, "old": _money(mover.old_cents, mover.currency),
                 "new": _money(mover.new_cents, mover.currency), "change": f"{mover.percent:+}%",
                 "since": mover.old_ts.date().isoformat()})
     return row

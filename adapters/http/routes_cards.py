@@ -11,6 +11,7 @@ from adapters.http.convert import card_out, money, percent, price_out, series_ou
 from adapters.http.errors import ApiError
 from core.alert_service import parse_condition
 from core.models import Card, Game
+from core.prices import condition_label
 from core.search import Resolved, SearchFilters
 
 router = APIRouter()
@@ -115,7 +116,8 @@ async def trending(request: Request, game: s.Game = "pokemon", period: Literal["
             row["watchers_added"] = entry.detail
         else:
             m = entry.detail
-            row |= {"source": m.source, "finish": m.finish.value, "currency": m.currency, "old_price": money(m.old_cents),
+            row |= {"source": m.source, "finish": m.finish.value, "variant": m.variant,
+                    "condition": condition_label(m.condition), "currency": m.currency, "old_price": money(m.old_cents),
                     "new_price": money(m.new_cents), "change_percent": percent(m.percent), "old_at": m.old_ts,
                     "new_at": m.new_ts}
         rows.append(s.TrendingOut(**row))

@@ -160,6 +160,8 @@ class TrendingOut(_Out):
     card_id: str
     source: str | None = None
     finish: str | None = None
+    variant: str | None = Field(None, description="'' for the plain printing; e.g. 'staff', 'jumbo', 'p1'")
+    condition: str | None = Field(None, description="'raw (market)' or a grade such as 'PSA 10'")
     currency: str | None = None
     old_price: str | None = None
     new_price: str | None = None

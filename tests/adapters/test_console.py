@@ -148,3 +148,31 @@ async def test_a_failing_command_does_not_end_the_session(tmp_path, caplog):
     assert out[1].startswith("⚠ Something went wrong") and "Traceback" not in out[1]
     assert out[2].startswith("Commands") and "/price" in out[2]
     assert "database is gone" in caplog.text
+
+
+async def test_trending_names_which_printing_and_grade_moved(tmp_path):
+    """A card's plain, jumbo and graded prices move apart: each line of the list says which one it is."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from core.ingest import IngestUnit, Observation
+    from core.mapping import Match, PrintingKey
+    from core.models import Finish, utcnow
+    from core.prices import Quote, condition_code
+
+    plain, jumbo = PrintingKey("sv3pt5-199", Finish.HOLOFOIL), PrintingKey("sv3pt5-199", Finish.HOLOFOIL, "jumbo")
+    psa10 = condition_code(grader="PSA", grade=10)
+    async with sample_app(tmp_path / "moves.db") as app:
+        now = utcnow()
+        for day, ts, factor in (("a", now - timedelta(days=7, hours=1), 1), ("b", now - timedelta(hours=1), 2)):
+            observations = [
+                Observation(pid, "Holofoil", "Charizard ex", "g", Match(key, 1, "t"),
+                            Quote("tcgcsv", ts, "USD", condition=cond, market=Decimal(base) * factor))
+                for pid, key, cond, base in (("1", plain, 0, "100"), ("2", jumbo, 0, "10"), ("3", plain, psa10, "400"))]
+            await app.store.ingest(IngestUnit("tcgcsv", f"moves-{day}", ts, observations))
+        out = await handle_line(services_of(app), ME, "/trending pokemon 7d", tmp_path)
+    lines = [line for line in out.splitlines() if "sv3pt5-199" in line]
+    assert "Charizard ex · sv3pt5-199 · Holofoil (tcgcsv): 100.00 USD → 200.00 USD (+100.00%)" in out
+    assert "Charizard ex · sv3pt5-199 · Holofoil (jumbo) (tcgcsv): 10.00 USD → 20.00 USD (+100.00%)" in out
+    assert "Charizard ex · sv3pt5-199 · Holofoil · PSA 10 (tcgcsv): 400.00 USD → 800.00 USD (+100.00%)" in out
+    assert len(lines) == 3

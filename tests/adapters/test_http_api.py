@@ -434,4 +434,5 @@ async def test_trending_lists_a_real_move_with_exact_prices(tmp_path):
     assert top["card_id"] == "sv8-238" and top["card"]["name"] == "Pikachu ex"
     assert (top["old_price"], top["new_price"], top["currency"]) == ("100.00", "120.00", "USD")
     assert top["change_percent"] == "20.00" and top["source"] == "tcgcsv"
+    assert (top["finish"], top["variant"], top["condition"]) == ("holofoil", "", "raw (market)")
     assert "sv8-238" not in [row["card_id"] for row in losers["data"]]
