@@ -318,6 +318,8 @@ class CatalogIndex:
             adjusted.append(_Scored(card, score))
         if parts.rarities and any(c.card.rarity in parts.rarities for c in adjusted):
             adjusted = [c for c in adjusted if c.card.rarity in parts.rarities]
+        if parts.variant and any(c.card.variant == parts.variant for c in adjusted):
+            adjusted = [c for c in adjusted if c.card.variant == parts.variant]
         adjusted.sort(key=lambda s: (-s.score, *self._rank_key(s.card)))
         return adjusted
 

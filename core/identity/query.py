@@ -74,6 +74,7 @@ class QueryParts:
     finish: Finish | None = None
     parallel: bool = False
     rarities: frozenset[str] = frozenset()
+    variant: str | None = None  # a One Piece print said outside an id: "luffy 119 p1", "... parallel 2"
 
     @property
     def game_hint(self) -> Game | None:
@@ -87,8 +88,25 @@ def parse_query(text: str) -> QueryParts:
     rest = onepiece._ID.sub(" ", text)
     rest = onepiece._SET.sub(" ", rest)
     tokens = _tokenize(rest)
+    variant, tokens = _take_print(tokens)
     finish, parallel, rarities, tokens = _take_hint_words(tokens)
-    return QueryParts(text, tuple(tokens), op_ids, op_sets, finish, parallel, frozenset(rarities))
+    return QueryParts(text, tuple(tokens), op_ids, op_sets, finish, parallel or bool(variant and variant[0] == "p"),
+                      frozenset(rarities), variant)
+
+
+_PRINT_TOKEN = re.compile(r"^([pr])(\d{1,2})$")
+_PRINT_WORDS = {"parallel": "p", "reprint": "r"}
+
+
+def _take_print(tokens: list[str]) -> tuple[str | None, list[str]]:
+    """'p1' / 'r1' or 'parallel 2' / 'reprint 1': the print wanted, and the tokens without it."""
+    for i, token in enumerate(tokens):
+        if match := _PRINT_TOKEN.match(token):
+            return f"{match[1]}{int(match[2])}", tokens[:i] + tokens[i + 1:]
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token in _PRINT_WORDS and following.isdigit() and 0 < int(following) < 10:  # 12 would be a card number
+            return f"{_PRINT_WORDS[token]}{int(following)}", tokens[:i] + tokens[i + 2:]
+    return None, tokens
 
 
 def _tokenize(text: str) -> list[str]:

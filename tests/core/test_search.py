@@ -1,6 +1,7 @@
 """Search behaviour on the bundled sample: identity first, names second, never an exception."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +41,13 @@ def test_parallel_word_prefers_parallels(sample_index):
 def test_a_bare_number_picks_the_one_piece_card_with_that_collector_number(sample_index):
     outcome = sample_index.search("luffy 119").outcome  # OP05-060 is a Luffy too, numbered 060
     assert isinstance(outcome, Ambiguous) and ids(outcome.choices) == ["OP05-119", "OP05-119_p1", "OP05-119_p2"]
+
+
+@pytest.mark.parametrize(("query", "wanted"), [
+    ("luffy 119 p1", "OP05-119_p1"), ("luffy 119 parallel 2", "OP05-119_p2"), ("luffy parallel 2 op05 119", "OP05-119_p2"),
+])
+def test_a_print_said_next_to_a_name_and_number_picks_that_print(sample_index, query, wanted):
+    assert sample_index.search(query).outcome == Resolved(sample_index.get(wanted))
 
 
 def test_filters_restrict_game_set_and_rarity(sample_index):

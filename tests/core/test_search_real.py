@@ -96,6 +96,8 @@ QUERIES: list[tuple[str, object]] = [
     ("shanks 120", {"number": "OP01-120"}),
     ("OP05-119 p1", "OP05-119_p1"),  # a print typed as our replies show it
     ("op01-120 parallel 1", "OP01-120_p1"),
+    ("shanks 120 p1", "OP01-120_p1"),  # name, bare number and print, as people type them
+    ("luffy op05 119 parallel 2", "OP05-119_p2"),
 ]
 
 
