@@ -250,9 +250,39 @@ def _id_arg(call: Invocation) -> int | None:
 async def _unwatch(services: Services, call: Invocation) -> Reply:
     item = _id_arg(call)
     if item is None:
-        return ErrorReply(message="Give the number from /watchlist, e.g. /unwatch 3.")
+        return await _unwatch_card(services, call)
     await services.alerts.unwatch(call.caller, item)
     return TextReply(text=f"Removed #{item} from your watchlist.", ephemeral=True)
+
+
+_ID_LIKE = re.compile(r"#?\d[\w.]*")  # '#12', '1e5', an id too big for any row: meant as a number, not a card
+
+
+async def _unwatch_card(services: Services, call: Invocation) -> Reply:
+    """'/unwatch charizard ex 151' (typed in a chat, or a card button): the watched entry of that card.
+    Choices are narrowed to the cards on the caller's watchlist."""
+    query = call.args.get("card") or str(call.args.get("id") or "").strip()
+    if not query or _ID_LIKE.fullmatch(query):
+        return ErrorReply(message="Give the number from /watchlist, e.g. /unwatch 3.")
+    lines = await services.alerts.watchlist(call.caller)
+    watched = {line.card_id for line in lines}
+    outcome = (await services.catalog.search(query)).outcome
+    if isinstance(outcome, NotFound):
+        return ErrorReply(message=outcome.message, suggestions=outcome.suggestions)
+    cards = [outcome.card] if isinstance(outcome, Resolved) else [c for c in outcome.choices if c.canonical_id in watched]
+    if len(cards) > 1:
+        return ChoiceReply(query=query, command="unwatch", choices=tuple(cards[:25]))
+    entries = [line for line in lines if cards and line.card_id == cards[0].canonical_id]
+    if not entries:
+        what = (f"{cards[0].name} ({cards[0].canonical_id}) is not" if cards
+                else f"None of the cards matching “{query}” is")
+        return ErrorReply(message=f"{what} on your watchlist. /watchlist shows what is.")
+    if len(entries) > 1:
+        listed = ", ".join(f"#{e.item_id} {printing_label(e.finish, e.variant)}" for e in entries)
+        return ErrorReply(message=f"You watch {cards[0].name} more than once ({listed}): /unwatch with the number.")
+    await services.alerts.unwatch(call.caller, entries[0].item_id)
+    return TextReply(text=f"Removed #{entries[0].item_id} {cards[0].name} ({cards[0].canonical_id}) from your watchlist.",
+                     ephemeral=True)
 
 
 async def _watchlist(services: Services, call: Invocation) -> Reply:

@@ -109,6 +109,19 @@ async def test_watchlist_flow(chat):
     assert "No watchlist entry" in await chat("/unwatch 1", GARY)
 
 
+async def test_unwatch_takes_the_card_as_people_type_it(chat):
+    await chat("/watch sv8 238")
+    await chat("/watch sv3pt5 199")
+    assert "Pikachu ex (sv8-238) is not on your watchlist" in await chat("/unwatch pikachu 238/191", GARY)
+    removed = await chat("/unwatch pikachu 238/191")
+    assert removed.startswith("Removed #") and "Pikachu ex (sv8-238)" in removed
+    # "charizard ex 151" names three cards; only one of them is watched, so that is the one
+    assert "Charizard ex (sv3pt5-199) from your watchlist" in await chat("/unwatch charizard ex 151")
+    assert "None of the cards matching “charizard ex 151” is on your watchlist" in await chat("/unwatch charizard ex 151")
+    assert "Your watchlist is empty" in await chat("/watchlist")
+    assert "No card matches “qqqzzz”" in await chat("/unwatch qqqzzz")
+
+
 async def test_unknown_commands_and_floods(chat):
     assert "Unknown command /teleport" in await chat("/teleport")
     assert "too long" in await chat("/price " + "x" * 5000)
