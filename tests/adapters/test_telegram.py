@@ -91,6 +91,18 @@ async def test_one_piece_parallels_get_buttons_a_collector_can_tell_apart(tg):
     assert "<b>Monkey.D.Luffy</b> · AWAKENING OF THE NEW ERA · OP05-119 (parallel 2)" in edited.params["text"]
 
 
+async def test_unwatch_by_card_offers_only_watched_cards_and_a_button_removes_one(tg):
+    for card in ("sv3pt5 199", "sv3pt5 183", "sv8 238"):
+        await say(tg, command(f"/watch {card}"))
+    call = await say(tg, command("/unwatch charizard ex 151"))  # three Charizard ex match; two are watched
+    buttons = [row[0] for row in call.params["reply_markup"]["inline_keyboard"]]
+    assert [b["callback_data"].split("|")[3] for b in buttons] == ["sv3pt5-183", "sv3pt5-199"]
+    edited = await say(tg, callback(buttons[1]["callback_data"]), "editMessageText")
+    assert "Charizard ex (sv3pt5-199) from your watchlist" in edited.params["text"]
+    listed = (await say(tg, command("/watchlist"))).params["text"]
+    assert "sv3pt5-183" in listed and "sv8-238" in listed and "sv3pt5-199" not in listed
+
+
 def test_a_long_name_gives_way_on_a_button_so_the_parallel_still_shows():
     card = Card(Game.ONE_PIECE, "OP09-118_p2", "OP09", "OP09-118", "Gol.D.Roger and the Roger Pirates at Laugh Tale", variant="p2")
     label = button_label(card)
