@@ -200,7 +200,8 @@ async def _card(services: Services, call: Invocation) -> Reply:
         return reply
     stats = histories[0].stats
     money = lambda value: f"{value:,.2f} {histories[0].currency}"  # noqa: E731
-    changes = {k: (f"{c.percent:+}%" if c and c.percent is not None else "n/a") for k, c in stats.changes.items()}
+    changes = {k: (f"{c.amount:+,.2f} {histories[0].currency} ({c.percent:+}%)" if c and c.percent is not None else "n/a")
+               for k, c in stats.changes.items()}
     summary = {"series": histories[0].label, "change": changes, "ath": f"{money(stats.ath[0])} ({stats.ath[1].date()})",
                "atl": f"{money(stats.atl[0])} ({stats.atl[1].date()})", "trend": stats.trend}
     if stats.thin:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -71,16 +72,25 @@ async def cmd_chart(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+CENT = Decimal("0.01")
+
+
+def cents_str(value: Decimal | None) -> str | None:
+    """'281.30', not '281.3': every amount to the cent, as exact decimal strings."""
+    return None if value is None else str(value.quantize(CENT))
+
+
 def history_dict(h: PrintingHistory) -> dict[str, Any]:
     stats = h.stats
     data: dict[str, Any] = {"finish": h.finish, "variant": h.variant, "source": h.source, "condition": h.condition,
                             "currency": h.currency, "points": len(h.points), "stats": None}
     if stats:
         data["stats"] = {
-            "current": str(stats.current), "as_of": stats.as_of.isoformat(), "age": format_duration(stats.age),
-            "low": str(stats.low), "high": str(stats.high), "average": str(stats.average),
-            "ath": [str(stats.ath[0]), stats.ath[1].isoformat()], "atl": [str(stats.atl[0]), stats.atl[1].isoformat()],
-            "changes": {k: (None if c is None else {"amount": str(c.amount), "percent": None if c.percent is None
+            "current": cents_str(stats.current), "as_of": stats.as_of.isoformat(), "age": format_duration(stats.age),
+            "low": cents_str(stats.low), "high": cents_str(stats.high), "average": cents_str(stats.average),
+            "ath": [cents_str(stats.ath[0]), stats.ath[1].isoformat()],
+            "atl": [cents_str(stats.atl[0]), stats.atl[1].isoformat()],
+            "changes": {k: (None if c is None else {"amount": cents_str(c.amount), "percent": None if c.percent is None
                                                      else str(c.percent), "since": c.since.isoformat()})
                         for k, c in stats.changes.items()},
             "volatility": None if stats.volatility is None else round(stats.volatility, 6),

@@ -198,13 +198,25 @@ def history_text(card: Any, data: dict[str, Any]) -> str:
         if not stats:
             lines.append(f"  {label}: no prices")
             continue
-        changes = ", ".join(f"{k} {v['percent'] + '%' if v and v['percent'] else 'n/a'}" for k, v in stats["changes"].items())
-        lines.append(f"  {label} · {series['condition']}: {stats['current']} {series['currency']} ({stats['age']} old)")
-        lines.append(f"    change {changes}; ATH {stats['ath'][0]} ({stats['ath'][1][:10]}), ATL {stats['atl'][0]}"
-                     f" ({stats['atl'][1][:10]}); trend {stats['trend']}; volatility {stats['volatility']}")
+        currency = series["currency"]
+        changes = ", ".join(f"{k} {_change_text(v, currency)}" for k, v in stats["changes"].items())
+        volatility = "n/a" if stats["volatility"] is None else f"{stats['volatility'] * 100:.2f}% a day"
+        lines.append(f"  {label} · {series['condition']}: {stats['current']} {currency} ({stats['age']} old)")
+        lines.append(f"    change {changes}")
+        lines.append(f"    ATH {stats['ath'][0]} {currency} ({stats['ath'][1][:10]}), ATL {stats['atl'][0]} {currency}"
+                     f" ({stats['atl'][1][:10]}); trend {stats['trend']}; volatility {volatility}")
         if stats["thin_market"]:
             lines.append(f"    thin market: {stats['thin_reason']}")
     return "\n".join(lines)
+
+
+def _change_text(change: dict[str, Any] | None, currency: str) -> str:
+    """'+4.20 USD (+1.43%)'; 'n/a' when the series does not reach back that far."""
+    if not change:
+        return "n/a"
+    amount = change["amount"] if change["amount"].startswith("-") else f"+{change['amount']}"
+    percent = "" if change["percent"] is None else f" ({'' if change['percent'].startswith('-') else '+'}{change['percent']}%)"
+    return f"{amount} {currency}{percent}"
 
 
 def trending_row(index: Any, entry: Any, kind: str) -> dict[str, Any]:

@@ -37,6 +37,30 @@ def test_history_json_has_stats(demo_db, capsys):  # noqa: F811
     assert series["stats"]["current"] == "289.99" and series["currency"] == "USD"
 
 
+def test_history_shows_money_to_the_cent_with_currency_and_signed_changes():
+    """Prices read back from cents come out as Decimal('281.3'): a user must see 281.30 USD."""
+    from datetime import datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from bot.cli_history import history_dict
+    from bot.output import history_text
+    from core.history_service import PrintingHistory
+    from core.models import Card, Game
+    from core.pricing import SeriesPoint, series_stats
+
+    now = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    cents = [30000, 28130, 29000, 29990]  # a fall to 281.30, then a rise: +9.90 over the last day
+    points = [SeriesPoint(now - timedelta(days=len(cents) - 1 - i), Decimal(c) / 100) for i, c in enumerate(cents)]
+    history = PrintingHistory("holofoil", "", "tcgcsv", "raw (market)", "USD", points, series_stats(points, now))
+    data = history_dict(history)
+    assert data["stats"]["atl"][0] == "281.30" and data["stats"]["current"] == "299.90"
+    assert data["stats"]["changes"]["24h"]["amount"] == "9.90"
+    text = history_text(Card(Game.POKEMON, "sv8-238", "sv8", "238", "Pikachu ex"), {"period": "7d", "series": [data]})
+    assert "ATL 281.30 USD (2026-11-26)" in text and "ATH 300.00 USD (2026-11-25)" in text
+    assert "24h +9.90 USD (+3.41%)" in text and "30d n/a" in text
+    assert "% a day" in text
+
+
 def test_ambiguous_chart_query_lists_candidates(demo_db, capsys):  # noqa: F811
     assert main(["chart", "charizard ex 151"]) == 1
     assert "3 cards match" in capsys.readouterr().err
