@@ -24,11 +24,11 @@ from adapters.replies import (
 )
 from core.api_keys import ApiKeyService
 from core.alert_service import AlertService, Caller, FeedSpec, PermissionDenied, parse_condition
-from core.alerts import RuleError
+from core.alerts import RuleError, watched_for
 from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, HistoryService
 from core.models import Card, Finish, Game, printing_label, utcnow
 from core.price_service import PriceService, format_age
-from core.prices import RAW_MARKET, condition_label
+from core.prices import CURRENCIES, RAW_MARKET, condition_label
 from core.pricing import PERIODS
 from core.search import Ambiguous, NotFound, Resolved, SearchFilters
 from core.services import CatalogService
@@ -49,7 +49,7 @@ class Services:
 class Param:
     name: str
     help: str
-    kind: str = "text"  # text | card | period | game | choice | price | int
+    kind: str = "text"  # text | card | period | game | choice | price | int | currency
     required: bool = True
     choices: tuple[str, ...] = ()
     after: str | None = None  # free text: only read when the word before it is this param's value
@@ -82,7 +82,7 @@ class Command:
             if not words:
                 break
             after = by_name.get(param.after or "")
-            follows = after is not None and len(words) > 1 and _fits(after, words[-2])
+            follows = after is not None and _chain_fits(after, words[:-1], by_name)
             if after is not None and not follows:
                 continue  # "sv3pt5 199": 199 is the card number, not an alert value
             # "below abc": the word after a kind is its value even when it is no number, so the user hears
@@ -101,6 +101,15 @@ class Command:
 _PERIOD_LIKE = re.compile(r"\d+(h|d|w|m|mo|y)|all|max|week|month|year")
 
 
+def _chain_fits(param: Param, words: list[str], by_name: dict[str, Param]) -> bool:
+    """Whether the last words are `param`'s value and, back along its `after` chain, the values it needs
+    before it ('below 80 eur': the currency needs a price, which needs a kind)."""
+    if not words or not _fits(param, words[-1]):
+        return False
+    before = by_name.get(param.after or "")
+    return before is None or _chain_fits(before, words[:-1], by_name)
+
+
 def _fits(param: Param, word: str) -> bool:
     low = word.lower()
     if param.kind == "period":
@@ -109,8 +118,10 @@ def _fits(param: Param, word: str) -> bool:
         return low in ("pokemon", "onepiece")
     if param.kind == "choice":
         return low in param.choices
+    if param.kind == "currency":  # any code, so "GBP" is answered with the ones we have, not "no card matches"
+        return bool(re.fullmatch(r"[a-z]{3}", low))
     if param.kind == "price":
-        return bool(re.fullmatch(r"[$€£]?-?\d+(\.\d+)?%?", low))
+        return bool(re.fullmatch(r"[$€£]?-?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?%?", low))
     if param.kind == "int":
         return low.lstrip("#").isdigit()
     return False
@@ -314,9 +325,14 @@ async def _alert_add(services: Services, call: Invocation) -> Reply:
     kwargs = {"threshold": value} if kind in ("below", "above") else {"percent": value} if kind == "pct_move" else (
         {"window_days": value} if kind == "n_day_low" and value else {})
     rule_id = await services.alerts.add_rule(call.caller, card, kind, finish=_finish(call.args.get("finish")),
-                                             currency=call.args.get("currency", "USD").upper(), **kwargs)
-    return TextReply(text=f"Alert #{rule_id} set on {card.name} ({card.canonical_id}): {kind} {value or ''}".rstrip() + ".",
-                     ephemeral=True)
+                                             currency=(call.args.get("currency") or "USD").upper(), **kwargs)
+    rule = next((r for r in await services.alerts.rules(call.caller) if r.id == rule_id), None)
+    what = f"{_series_label(rule.finish, rule.variant, rule.condition)}, {_watched_for(rule)}" if rule else kind
+    return TextReply(text=f"Alert #{rule_id} set on {card.name} ({card.canonical_id}) {what}.", ephemeral=True)
+
+
+def _watched_for(rule) -> str:  # noqa: ANN001 - a rules_repo.RuleRow
+    return watched_for(rule.kind, rule.threshold_cents, rule.percent_bp, rule.window_days, rule.currency)
 
 
 async def _alert_list(services: Services, call: Invocation) -> Reply:
@@ -324,9 +340,8 @@ async def _alert_list(services: Services, call: Invocation) -> Reply:
     index = await services.catalog.index()
     names = {r.card_id: f"{card.name} · " for r in rules if (card := index.get(r.card_id))}
     rows = tuple(
-        f"#{r.id} {names.get(r.card_id, '')}{r.card_id} {r.finish.label} · {r.kind} "
-        + (f"{r.threshold_cents / 100:.2f} {r.currency}" if r.threshold_cents else f"{(r.percent_bp or 0) / 100:g}%" if r.percent_bp else "")
-        + f" · {'paused: ' + r.paused_reason if not r.active else r.state}"
+        f"#{r.id} {names.get(r.card_id, '')}{r.card_id} {_series_label(r.finish, r.variant, r.condition)} · {_watched_for(r)}"
+        f" · {'paused: ' + r.paused_reason if not r.active else r.state}"
         for r in rules)
     return ListReply(title="Your alerts", rows=rows, empty="No alerts yet. Add one with /alert add.", ephemeral=True)
 
@@ -497,7 +512,9 @@ CATALOG: tuple[Command, ...] = (
     Command("alert add", "alert me when a price crosses a line", (
         CARD, Param("kind", "below, above, pct_move, n_day_low, availability", "choice", True,
                     ("below", "above", "pct_move", "n_day_low", "availability")),
-        Param("value", "price (below/above), percent (pct_move) or days (n_day_low)", "price", False, after="kind")),
+        Param("value", "price (below/above), percent (pct_move) or days (n_day_low)", "price", False, after="kind"),
+        Param("currency", f"{', '.join(CURRENCIES)} (USD unless you say; Cardmarket prices are EUR)", "currency", False,
+              after="value")),
         _alert_add),
     Command("alert list", "your alerts", (), _alert_list),
     Command("alert remove", "remove one of your alerts", (Param("id", "the alert number", "int"),), _alert_remove),

@@ -203,13 +203,26 @@ _MESSAGE_FIELDS = tuple(f.name for f in fields(AlertMessage))
 
 def headline(kind: str, threshold_cents: int | None, percent_bp: int | None, window_days: int | None,
              currency: str) -> str:
-    if kind == RuleKind.BELOW:
-        return f"is at or below {Decimal(threshold_cents) / 100:.2f} {currency}"
-    if kind == RuleKind.ABOVE:
-        return f"is at or above {Decimal(threshold_cents) / 100:.2f} {currency}"
+    """What happened, after the card's name: 'is at or below 5.00 EUR', 'moved down 15% within 7 days'."""
+    if kind in (RuleKind.BELOW, RuleKind.ABOVE):
+        return f"is {watched_for(kind, threshold_cents, percent_bp, window_days, currency)}"
     if kind == RuleKind.PCT_MOVE:
-        direction = "down" if percent_bp < 0 else "up"
-        return f"moved {direction} {abs(percent_bp) / 100:g}% within {window_days} days"
+        return f"moved {watched_for(kind, threshold_cents, percent_bp, window_days, currency)}"
     if kind == RuleKind.N_DAY_LOW:
-        return f"hit a new {window_days}-day low"
+        return f"hit {watched_for(kind, threshold_cents, percent_bp, window_days, currency)}"
     return "has price data now"
+
+
+def watched_for(kind: str, threshold_cents: int | None, percent_bp: int | None, window_days: int | None,
+                currency: str) -> str:
+    """What a rule waits for, as its confirmation and /alert list say it: 'at or below 1,000.50 USD',
+    'down 15% within 7 days', 'a new 30-day low', 'the first price'."""
+    if kind == RuleKind.BELOW:
+        return f"at or below {Decimal(threshold_cents) / 100:,.2f} {currency}"
+    if kind == RuleKind.ABOVE:
+        return f"at or above {Decimal(threshold_cents) / 100:,.2f} {currency}"
+    if kind == RuleKind.PCT_MOVE:
+        return f"{'down' if percent_bp < 0 else 'up'} {abs(percent_bp) / 100:g}% within {window_days} days"
+    if kind == RuleKind.N_DAY_LOW:
+        return f"a new {window_days}-day low"
+    return f"the first price in {currency}"

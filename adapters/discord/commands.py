@@ -12,6 +12,7 @@ from adapters.discord.views import CardChoice, Pager
 from adapters.replies import ErrorReply
 from core.alert_service import Caller
 from core.models import Finish
+from core.prices import CURRENCIES
 from core.pricing import PeriodError, parse_period
 from core.search import Resolved, SearchFilters
 
@@ -21,6 +22,7 @@ PERIODS = [app_commands.Choice(name=p, value=p) for p in ("7d", "30d", "3m", "1y
 WINDOWS = [app_commands.Choice(name=p, value=p) for p in ("24h", "7d", "30d")]
 KINDS = [app_commands.Choice(name=k.replace("_", " "), value=k) for k in ("below", "above", "pct_move", "n_day_low",
                                                                          "availability")]
+CURRENCY_CHOICES = [app_commands.Choice(name=c, value=c) for c in CURRENCIES]
 FINISHES = [app_commands.Choice(name=f.label, value=f.value) for f in Finish]
 LISTS = [app_commands.Choice(name=k.replace("_", " "), value=k) for k in ("gainers", "losers", "most_watched")]
 
@@ -161,11 +163,13 @@ def bind(tree: app_commands.CommandTree, services: Services) -> Binder:
     alert = app_commands.Group(name="alert", description="price alerts")
 
     @alert.command(name="add", description=_t(COMMANDS["alert add"].help))
-    @app_commands.describe(card="the card", kind="when to tell you", value="price, percent or days")
+    @app_commands.describe(card="the card", kind="when to tell you", value="price, percent or days",
+                           currency="USD unless you say; Cardmarket prices are EUR")
     @app_commands.autocomplete(card=cards)
-    @app_commands.choices(kind=KINDS)
-    async def alert_add(interaction: discord.Interaction, card: str, kind: str, value: str | None = None) -> None:
-        await binder.run(interaction, "alert add", card=card, kind=kind, value=value)
+    @app_commands.choices(kind=KINDS, currency=CURRENCY_CHOICES)
+    async def alert_add(interaction: discord.Interaction, card: str, kind: str, value: str | None = None,
+                        currency: str | None = None) -> None:
+        await binder.run(interaction, "alert add", card=card, kind=kind, value=value, currency=currency)
 
     @alert.command(name="list", description=_t(COMMANDS["alert list"].help))
     async def alert_list(interaction: discord.Interaction) -> None:

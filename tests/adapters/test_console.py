@@ -89,8 +89,8 @@ async def test_typed_options_are_validated_too(tmp_path):
 
 
 async def test_alerts_are_private_and_bad_input_is_explained(chat):
-    assert "Alert #1 set on Charizard ex" in await chat("/alert add sv3pt5 199 below 95")
-    assert "#1 Charizard ex · sv3pt5-199 Holofoil · below 95.00 USD · armed" in await chat("/alert list")
+    assert "Alert #1 set on Charizard ex (sv3pt5-199) Holofoil, at or below 95.00 USD." in await chat("/alert add sv3pt5 199 below 95")
+    assert "#1 Charizard ex · sv3pt5-199 Holofoil · at or below 95.00 USD · armed" in await chat("/alert list")
     assert "No alert #1 of yours" in await chat("/alert remove 1", GARY)
     assert "No alerts yet" in await chat("/alert list", GARY)
     assert "Give a price" in await chat("/alert add sv3pt5 199 below")
@@ -189,3 +189,15 @@ async def test_trending_names_which_printing_and_grade_moved(tmp_path):
     assert "Charizard ex · sv3pt5-199 · Holofoil (jumbo) (tcgcsv): 10.00 USD → 20.00 USD (+100.00%)" in out
     assert "Charizard ex · sv3pt5-199 · Holofoil · PSA 10 (tcgcsv): 400.00 USD → 800.00 USD (+100.00%)" in out
     assert len(lines) == 3
+
+
+async def test_an_alert_confirms_what_it_waits_for_in_words_and_takes_a_currency(chat):
+    assert "Holofoil, at or below 1,000.50 EUR." in await chat("/alert add sv3pt5 199 below 1,000.50 EUR")
+    assert "Holofoil, down 15% within 7 days." in await chat("/alert add sv3pt5 199 pct_move -15")
+    assert "Holofoil, a new 30-day low." in await chat("/alert add sv3pt5 199 n_day_low 30")
+    assert "OP05-119_p1) Foil, at or above 300.00 USD." in await chat("/alert add luffy 119 p1 above 300")
+    assert "Unknown currency “XYZ”" in await chat("/alert add sv3pt5 199 below 80 xyz")
+    listed = await chat("/alert list")
+    for line in ("sv3pt5-199 Holofoil · at or below 1,000.50 EUR · armed", "sv3pt5-199 Holofoil · down 15% within 7 days",
+                 "sv3pt5-199 Holofoil · a new 30-day low", "OP05-119_p1 Foil · at or above 300.00 USD"):
+        assert line in listed

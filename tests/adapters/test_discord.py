@@ -167,6 +167,17 @@ async def test_bad_input_gets_a_private_explanation(bot, name, sub, options, exp
     assert call.data["flags"] & EPHEMERAL and expected in call.data["content"]
 
 
+async def test_alert_add_offers_currencies_and_confirms_the_rule_in_words(bot):
+    [sync] = [c for c in bot["fake"].calls if c.method == "PUT" and c.path.endswith("/commands")]
+    [add] = [o for o in next(c for c in sync.json if c["name"] == "alert")["options"] if o["name"] == "add"]
+    currency = next(o for o in add["options"] if o["name"] == "currency")
+    assert not currency.get("required") and {"USD", "EUR"} <= {c["value"] for c in currency["choices"]}
+    [call] = await bot["send"](interaction("alert", card_option("sv8-238") + [
+        {"name": "kind", "type": 3, "value": "below"}, {"name": "value", "type": 3, "value": "250"},
+        {"name": "currency", "type": 3, "value": "EUR"}], sub="add"))
+    assert "Pikachu ex (sv8-238) Holofoil, at or below 250.00 EUR." in call.data["content"]
+
+
 async def _alert_and_drop(bot, user_id: int) -> None:
     await bot["send"](interaction("alert", card_option("sv8-238") + [
         {"name": "kind", "type": 3, "value": "below"}, {"name": "value", "type": 3, "value": "250"}],
