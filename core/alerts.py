@@ -216,7 +216,7 @@ def headline(kind: str, threshold_cents: int | None, percent_bp: int | None, win
 def watched_for(kind: str, threshold_cents: int | None, percent_bp: int | None, window_days: int | None,
                 currency: str) -> str:
     """What a rule waits for, as its confirmation and /alert list say it: 'at or below 1,000.50 USD',
-    'down 15% within 7 days', 'a new 30-day low', 'the first price'."""
+    'down 15% within 7 days', 'a new 30-day low', 'the first price in USD'."""
     if kind == RuleKind.BELOW:
         return f"at or below {Decimal(threshold_cents) / 100:,.2f} {currency}"
     if kind == RuleKind.ABOVE:

@@ -90,8 +90,10 @@ class SqlPriceQueries:
             where = and_(sp.source_id == source_id, sp.external_id == external_id)
             if sub_type is not None:
                 where = and_(where, sp.sub_type == sub_type)
+            # No fingerprint: the row no longer says what the mapper said, so were the pin ever lifted (by hand
+            # in SQL; there is no command for it) the next collection would map the product afresh.
             values = dict(printing_id=printing_id, is_override=True, method="manual", confidence=1.0,
-                          unmatched_reason=None, updated_at=utcnow())
+                          unmatched_reason=None, fingerprint=None, updated_at=utcnow())
             result = await conn.execute(update(source_products).where(where).values(**values))
             self._store.forget_mappings()
             if result.rowcount:

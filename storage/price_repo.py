@@ -6,9 +6,9 @@ only the rows that already existed are compared and updated. Caches are updated 
 from __future__ import annotations
 
 import time
-from hashlib import blake2b
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from hashlib import blake2b
 from typing import Callable, NamedTuple
 from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -24,10 +24,10 @@ from storage.tables import cards, data_sources, ingest_runs, price_history, prin
 
 _PRICE_COLUMNS = ("market_cents", "low_cents", "mid_cents", "high_cents", "direct_low_cents", "sample_size")
 _MAPPING_COLUMNS = ("printing_id", "product_name", "group_ref", "confidence", "method", "unmatched_reason")
-MAPPING_CACHE_TTL_S = 600.0
+MAPPING_CACHE_TTL_S = 600.0  # mappings other collectors wrote; manual overrides are re-read every snapshot
 # Resolving more printing keys than this loads every printing id at once (a first collection, a new source);
 # fewer (a normal day's new products, a watchlist entry) are looked up by card.
-WARM_PRINTINGS_ABOVE = 2_000  # mappings other collectors wrote; manual overrides are re-read every snapshot
+WARM_PRINTINGS_ABOVE = 2_000
 _LATEST_UPSERT = (
     "INSERT INTO latest_prices (printing_id, source_id, condition, currency, ts, market_cents, low_cents, "
     "mid_cents, high_cents, direct_low_cents, sample_size) VALUES ({ph}) "
