@@ -114,6 +114,19 @@ async def test_a_manual_override_survives_later_collections(store, engine):
     assert tuple(row) == ("manual", True)
 
 
+async def test_a_pin_lifted_by_hand_gives_the_product_back_to_the_mapper(store, engine):
+    queries = SqlPriceQueries(engine, store)
+    await store.ingest(unit(obs("1", CHARIZARD, "112.35")))
+    await queries.set_override("tcgcsv", "1", PIKACHU, None)  # a wrong pin
+    async with engine.begin() as conn:  # an operator lifts it in SQL (there is no command for that)
+        await conn.execute(source_products.update().values(is_override=False))
+    store.forget_mappings()
+    counts = await store.ingest(unit(obs("1", CHARIZARD, "110.00", ts=DAY2), ts=DAY2))
+    assert counts.inserted == 1
+    latest = await queries.latest_prices(["sv3pt5-199", "sv8-238"])
+    assert [(l.card_id, l.market_cents) for l in latest] == [("sv3pt5-199", 11000)]
+
+
 async def test_an_override_from_another_process_applies_from_the_next_snapshot(store, engine):
     await store.ingest(unit(obs("77", None, "3.00", reason="name mismatch")))
     cli = SqlPriceQueries(engine, SqlPriceStore(engine))  # `tcgtracker mapping set` runs in its own process
