@@ -23,7 +23,7 @@ from adapters.replies import (
     TextReply,
 )
 from core.api_keys import ApiKeyService
-from core.alert_service import AlertService, Caller, FeedSpec, PermissionDenied, parse_condition
+from core.alert_service import AlertService, Caller, FeedSpec, PermissionDenied, parse_condition, take_condition
 from core.alerts import RuleError, watched_for
 from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, HistoryService
 from core.models import Card, Finish, Game, printing_label, utcnow
@@ -192,11 +192,19 @@ def _money(cents: int | None, currency: str) -> str | None:
 # ---------------------------------------------------------------- commands
 
 
+def _card_and_condition(call: Invocation) -> tuple[str | None, str | None]:
+    """The card text and the condition asked for: the option when given, else one typed inside the card text
+    ('/price charizard ex 151 psa 10')."""
+    query, condition = call.args.get("card"), call.args.get("condition")
+    return (query, condition) if condition or not query else take_condition(query)
+
+
 async def _price(services: Services, call: Invocation) -> Reply:
-    card = await resolve(services, call.args.get("card"), "price")
+    query, said = _card_and_condition(call)
+    card = await resolve(services, query, "price")
     if isinstance(card, Reply):
         return card
-    condition = parse_condition(call.args["condition"]) if call.args.get("condition") else None
+    condition = parse_condition(said) if said else None
     return await card_reply(services, card, _finish(call.args.get("finish")), condition)
 
 
@@ -244,12 +252,15 @@ async def _search(services: Services, call: Invocation) -> Reply:
 
 
 async def _watch(services: Services, call: Invocation) -> Reply:
-    card = await resolve(services, call.args.get("card"), "watch")
+    query, said = _card_and_condition(call)
+    card = await resolve(services, query, "watch")
     if isinstance(card, Reply):
         return card
-    added = await services.alerts.watch(call.caller, card, _finish(call.args.get("finish")), call.args.get("condition"))
+    added = await services.alerts.watch(call.caller, card, _finish(call.args.get("finish")), said)
     verb = "Now watching" if added else "Already watching"
-    return TextReply(text=f"{verb} {card.name} ({card.canonical_id}).", ephemeral=True)
+    grade = parse_condition(said) if said else RAW_MARKET
+    what = "" if grade == RAW_MARKET else f" · {condition_label(grade)}"
+    return TextReply(text=f"{verb} {card.name} ({card.canonical_id}){what}.", ephemeral=True)
 
 
 def _id_arg(call: Invocation) -> int | None:
@@ -310,13 +321,15 @@ async def _watchlist(services: Services, call: Invocation) -> Reply:
             since = f", {change:+.2f}% since {best.prev_as_of.date()}" if change is not None and best.prev_as_of else ""
             age = format_age(utcnow() - best.as_of)
             price = f"{_money(best.market_cents, best.currency)} on {best.source}{since} (as of {best.as_of.date()}, {age})"
-        rows.append(f"#{line.item_id} {card.name if card else line.card_id} · {line.card_id} · {line.finish.label}: {price}")
+        rows.append(f"#{line.item_id} {card.name if card else line.card_id} · {line.card_id} · "
+                    f"{_series_label(line.finish, line.variant, line.condition)}: {price}")
     return ListReply(title="Your watchlist", rows=tuple(rows), empty="Your watchlist is empty. Add cards with /watch.",
                      ephemeral=True)
 
 
 async def _alert_add(services: Services, call: Invocation) -> Reply:
-    card = await resolve(services, call.args.get("card"), "alert add")
+    query, said = _card_and_condition(call)
+    card = await resolve(services, query, "alert add")
     if isinstance(card, Reply):
         return card
     kind, value = call.args.get("kind"), call.args.get("value")
@@ -325,7 +338,8 @@ async def _alert_add(services: Services, call: Invocation) -> Reply:
     kwargs = {"threshold": value} if kind in ("below", "above") else {"percent": value} if kind == "pct_move" else (
         {"window_days": value} if kind == "n_day_low" and value else {})
     rule_id = await services.alerts.add_rule(call.caller, card, kind, finish=_finish(call.args.get("finish")),
-                                             currency=(call.args.get("currency") or "USD").upper(), **kwargs)
+                                             condition=said, currency=(call.args.get("currency") or "USD").upper(),
+                                             **kwargs)
     rule = next((r for r in await services.alerts.rules(call.caller) if r.id == rule_id), None)
     what = f"{_series_label(rule.finish, rule.variant, rule.condition)}, {_watched_for(rule)}" if rule else kind
     return TextReply(text=f"Alert #{rule_id} set on {card.name} ({card.canonical_id}) {what}.", ephemeral=True)

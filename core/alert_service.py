@@ -4,6 +4,7 @@ Adapters pass who is asking (platform + user id) and, for feeds, whether that pe
 channel (Discord: Manage Server; Telegram: chat admin). The core enforces it."""
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +13,7 @@ from typing import Any, Callable, Protocol
 from core.alerts import RuleError, RuleSpec, make_rule
 from core.mapping import PrintingKey
 from core.models import Card, Condition, Finish, utcnow
-from core.prices import condition_code
+from core.prices import GRADERS, condition_code
 from core.services_types import LatestPrice
 
 LINK_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud without mistakes
@@ -118,6 +119,23 @@ def parse_condition(raw: str | None) -> int:
         except ValueError:
             pass
     raise RuleError(f"Unknown condition “{raw}”. Use raw, NM, LP, MP, HP, DMG or a grade like “PSA 10”.")
+
+
+_CONDITION_IN_QUERY = re.compile(
+    r"\b(?:(?P<grader>" + "|".join(GRADERS) + r")\s*-?\s*(?P<grade>10|[1-9](?:\.5)?)(?![.\d])"
+    r"|(?P<words>near mint|lightly played|moderately played|heavily played|damaged|nm|lp|mp|dmg))\b",
+    re.IGNORECASE)
+
+
+def take_condition(query: str) -> tuple[str, str | None]:
+    """A grade or condition typed inside a card query, as collectors say it: 'charizard ex 151 psa 10' ->
+    ('charizard ex 151', 'PSA 10'); ('sv3pt5 199 nm') -> ('sv3pt5 199', 'nm'). ('hp' stays: it is a Pokémon word.)"""
+    found = _CONDITION_IN_QUERY.search(query)
+    if found is None:
+        return query, None
+    said = f"{found['grader'].upper()} {found['grade']}" if found["grader"] else found["words"].lower()
+    rest = " ".join((query[:found.start()] + " " + query[found.end():]).split())
+    return (rest, said) if rest else (query, None)
 
 
 class AlertService:

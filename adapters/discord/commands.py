@@ -164,12 +164,14 @@ def bind(tree: app_commands.CommandTree, services: Services) -> Binder:
 
     @alert.command(name="add", description=_t(COMMANDS["alert add"].help))
     @app_commands.describe(card="the card", kind="when to tell you", value="price, percent or days",
-                           currency="USD unless you say; Cardmarket prices are EUR")
+                           currency="USD unless you say; Cardmarket prices are EUR",
+                           condition="raw (the market price) unless you say: NM, LP ... or a grade like PSA 10")
     @app_commands.autocomplete(card=cards)
     @app_commands.choices(kind=KINDS, currency=CURRENCY_CHOICES)
     async def alert_add(interaction: discord.Interaction, card: str, kind: str, value: str | None = None,
-                        currency: str | None = None) -> None:
-        await binder.run(interaction, "alert add", card=card, kind=kind, value=value, currency=currency)
+                        currency: str | None = None, condition: str | None = None) -> None:
+        await binder.run(interaction, "alert add", card=card, kind=kind, value=value, currency=currency,
+                         condition=condition)
 
     @alert.command(name="list", description=_t(COMMANDS["alert list"].help))
     async def alert_list(interaction: discord.Interaction) -> None:

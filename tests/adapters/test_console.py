@@ -201,3 +201,13 @@ async def test_an_alert_confirms_what_it_waits_for_in_words_and_takes_a_currency
     for line in ("sv3pt5-199 Holofoil · at or below 1,000.50 EUR · armed", "sv3pt5-199 Holofoil · down 15% within 7 days",
                  "sv3pt5-199 Holofoil · a new 30-day low", "OP05-119_p1 Foil · at or above 300.00 USD"):
         assert line in listed
+
+
+async def test_a_grade_typed_with_the_card_applies_to_price_watch_and_alerts(chat):
+    assert "No prices for that finish/condition" in await chat("/price sv3pt5 199 psa 10")  # not "no card matches"
+    assert "Now watching Charizard ex (sv3pt5-199) · PSA 10." in await chat("/watch sv3pt5 199 psa 10")
+    assert "Now watching Charizard ex (sv3pt5-199)." in await chat("/watch sv3pt5 199")  # the raw one is another entry
+    listed = await chat("/watchlist")
+    assert "sv3pt5-199 · Holofoil · PSA 10: no price yet" in listed and "sv3pt5-199 · Holofoil: " in listed
+    assert "Holofoil · PSA 10, at or above 900.00 USD." in await chat("/alert add charizard ex 151 sir psa 10 above 900")
+    assert "Holofoil · PSA 10 · at or above 900.00 USD · armed" in await chat("/alert list")

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from core.alert_service import parse_condition
+from core.alert_service import parse_condition, take_condition
 from core.alerts import RuleError, RuleKind, RuleState, make_rule, step
 
 NOW = datetime(2026, 11, 27, tzinfo=timezone.utc)
@@ -72,6 +72,24 @@ def test_good_rules():
 @pytest.mark.parametrize(("raw", "code"), [(None, 0), ("raw", 0), ("NM", 1), ("PSA 10", 1120), ("bgs 9.5", 1219)])
 def test_conditions(raw, code):
     assert parse_condition(raw) == code
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("charizard ex 151 psa 10", ("charizard ex 151", "PSA 10")),
+    ("sv3pt5 199 PSA10", ("sv3pt5 199", "PSA 10")),
+    ("pikachu 238/191 cgc-9", ("pikachu 238/191", "CGC 9")),
+    ("sv3pt5 199 bgs 9.5", ("sv3pt5 199", "BGS 9.5")),
+    ("luffy lp 119", ("luffy 119", "lp")),
+    ("sv3pt5 199 near mint", ("sv3pt5 199", "near mint")),
+    ("sv3pt5 199 psa 10.5", ("sv3pt5 199 psa 10.5", None)),  # no such grade: left for the search to refuse
+    ("charizard 120 hp", ("charizard 120 hp", None)),  # HP is a Pokémon word, not "heavily played" here
+    ("tag team 33", ("tag team 33", None)),
+    ("psa 10", ("psa 10", None)),  # nothing would be left to search for
+])
+def test_a_grade_typed_inside_a_card_query_is_taken_out(query, expected):
+    assert take_condition(query) == expected
+    if expected[1]:
+        parse_condition(expected[1])  # and it is one the rules understand
 
 
 def test_unknown_condition():
