@@ -63,13 +63,17 @@ async def test_two_deliverer_processes_deliver_each_event_once(database, tmp_pat
     workers = [await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", "--role", "deliverer", cwd=ROOT,
                                                     env=env, stdout=asyncio.subprocess.PIPE,
                                                     stderr=asyncio.subprocess.DEVNULL) for _ in range(2)]
+    readers: list[asyncio.Task] = []
     try:
         for worker in workers:  # both polling before any event exists: on a slow machine one could drain it all
             await wait_ready(worker)
+        # Read their output as it comes: a worker printing more than the pipe and the reader's buffer hold
+        # (~190 KB, ~1,080 events) would block on stdout holding a leased batch, and the test would wait out
+        # the lease. It did, once, when the split between the two came out uneven.
+        readers = [asyncio.create_task(worker.stdout.read()) for worker in workers]
         async with engine.begin() as conn:
             await conn.execute(insert_ignore(conn, outbox), rows)
-        # A hang guard, not a speed test: ~11 s here, but a loaded 2-CPU machine took over 120 s (measured).
-        deadline = asyncio.get_running_loop().time() + 300
+        deadline = asyncio.get_running_loop().time() + 180  # a hang guard, not a speed test (~11 s here)
         while True:
             async with engine.connect() as conn:
                 left = (await conn.execute(select(func.count()).select_from(outbox).where(outbox.c.status != "sent"))).scalar_one()
@@ -78,10 +82,11 @@ async def test_two_deliverer_processes_deliver_each_event_once(database, tmp_pat
             assert asyncio.get_running_loop().time() < deadline, f"{left} events still waiting"
             await asyncio.sleep(0.5)
     finally:
-        outputs = []
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
-            outputs.append((await asyncio.wait_for(worker.stdout.read(), 60)).decode())
+        readers = readers or [asyncio.create_task(worker.stdout.read()) for worker in workers]
+        outputs = [(await asyncio.wait_for(reader, 60)).decode() for reader in readers]
+        for worker in workers:
             await worker.wait()
         await engine.dispose()
     delivered = [[line for line in out.splitlines() if "Event-" in line] for out in outputs]
