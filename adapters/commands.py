@@ -393,7 +393,7 @@ async def _trending(services: Services, call: Invocation) -> Reply:
         card = index.get(entry.card_id)
         name = f"{card.name} · {entry.card_id}" if card else entry.card_id
         if kind == "most_watched":
-            rows.append(f"{name}: {entry.detail} new watchers")
+            rows.append(f"{name}: {entry.detail} new watcher{'' if entry.detail == 1 else 's'}")
         else:
             m = entry.detail
             rows.append(f"{name} · {_series_label(m.finish, m.variant, m.condition)} ({m.source}): "

@@ -55,10 +55,12 @@ def parse_price(raw: object) -> Decimal:
         value = Decimal(text)
     except InvalidOperation as err:
         raise RuleError(f"“{raw}” is not a price. Write it like 12.50.") from err
-    if not value.is_finite() or value <= 0:
+    if not value.is_finite():
+        raise RuleError(f"“{raw}” is not a price. Write it like 12.50.")
+    if value <= 0:
         raise RuleError("A price threshold must be more than zero.")
     if value > MAX_PRICE:
-        raise RuleError(f"{value} is beyond any card price we track (max {MAX_PRICE}).")
+        raise RuleError(f"{str(raw).strip()} is beyond any card price we track (max {MAX_PRICE:,}).")
     if value != value.quantize(Decimal("0.01")):
         raise RuleError("Prices have at most two decimals.")
     return value

@@ -49,6 +49,9 @@ def test_availability_is_one_shot():
     ({"kind": "below", "threshold": "-5"}, "more than zero"),
     ({"kind": "below", "threshold": "0"}, "more than zero"),
     ({"kind": "above", "threshold": "99999999"}, "beyond any card price"),
+    ({"kind": "above", "threshold": "1e9"}, "1e9 is beyond any card price we track .max 2,000,000."),  # as typed
+    ({"kind": "below", "threshold": "nan"}, "“nan” is not a price"),
+    ({"kind": "below", "threshold": "inf"}, "“inf” is not a price"),
     ({"kind": "below", "threshold": "1.234"}, "two decimals"),
     ({"kind": "pct_move", "percent": "0"}, "must not be zero"),
     ({"kind": "pct_move", "percent": "-150"}, "between"),
