@@ -23,6 +23,7 @@ MAX_CHOICES = 25
 RESULT_CACHE_SIZE = 4096
 _ZERO_PADDED = re.compile(r"^([a-z]+)0+(\d)")  # "sv08" on a listing means set sv8
 NUMBER_EVIDENCE = 10.0  # a matching printed number is evidence on top of the name
+PART_OF_A_WORD = 3.0  # a query found only inside a longer word of the name
 _EXTRA_ALIASES = {"base set": "base1", "sv151": "sv3pt5", "pokemon 151": "sv3pt5", "sv 151": "sv3pt5"}
 
 
@@ -352,6 +353,10 @@ def _name_score(query: str, name: str, wratio: float) -> float:
     more than the name did not mean it, so such pairs fall back to plain similarity."""
     if len(name) < len(query) and not set(name.split()) <= set(query.split()):
         return min(wratio, max(fuzz.ratio(query, name), fuzz.token_sort_ratio(query, name)))
+    if len(name) > len(query) and not set(query.split()) <= set(name.split()):
+        # Only inside a longer word ('luffy' in 'Fluffy Berry'): a name that has the words themselves
+        # ('Monkey.D.Luffy') goes first. A typo loses the same on every candidate, so their order holds.
+        return wratio - PART_OF_A_WORD
     return wratio
 
 

@@ -92,6 +92,7 @@ QUERIES: list[tuple[str, object]] = [
     ("rebecca op05", {"number": "OP05-091"}),
     ("silvers rayleigh op08", {"number": "OP08-118"}),
     ("chopper op08 leader", {"number": "OP08-001"}),
+    ("luffy", {"name": "Monkey.D.Luffy"}),  # not Fluffy Berry, where "luffy" is only part of a word
     ("luffy 119", {"number": "OP05-119"}),  # a One Piece collector number said bare
     ("shanks 120", {"number": "OP01-120"}),
     ("OP05-119 p1", "OP05-119_p1"),  # a print typed as our replies show it
