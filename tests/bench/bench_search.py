@@ -67,14 +67,22 @@ async def main() -> None:
     def baseline(query: str):
         return [cards[i] for _, _, i in process.extract(query, names, scorer=fuzz.WRatio, limit=5)]
 
-    ours_t, ours_hits = measure(lambda q: index.search(q).ranked, QUERIES)
+    def first_ask(query: str):
+        index._results.clear()  # every run is a query the index has not answered yet
+        return index.search(query).ranked
+
+    ours_t, ours_hits = measure(first_ask, QUERIES)
+    cached_t, _ = measure(lambda q: index.search(q).ranked, QUERIES)
     base_t, base_hits = measure(baseline, QUERIES)
     n = len(QUERIES)
     print(f"catalog: {len(cards):,} cards; import into SQLite {imported:.2f} s; index build {indexed:.2f} s")
-    print(f"{'search':<28}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'hit@1':>8}")
-    for label, times, hits in (("tcgtracker CatalogIndex", ours_t, ours_hits), ("rapidfuzz extract (names)", base_t, base_hits)):
-        print(f"{label:<28}{statistics.median(times):9.2f}{pct(times, .95):9.2f}{max(times):9.2f}{hits / n:8.3f}")
-    print(f"ratio p95 ours/baseline: {pct(ours_t, .95) / pct(base_t, .95):.2f}  ({n} queries x {REPEATS} runs)")
+    print(f"{'search':<40}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'hit@1':>8}")
+    for label, times, hits in (("tcgtracker CatalogIndex, first ask", ours_t, ours_hits),
+                               ("  the same query again (result cache)", cached_t, ours_hits),
+                               ("rapidfuzz extract (names)", base_t, base_hits)):
+        print(f"{label:<40}{statistics.median(times):9.2f}{pct(times, .95):9.2f}{max(times):9.2f}{hits / n:8.3f}")
+    print(f"ratio p95 ours (first ask) / baseline: {pct(ours_t, .95) / pct(base_t, .95):.2f}"
+          f"  ({n} queries x {REPEATS} runs)")
 
 
 if __name__ == "__main__":
