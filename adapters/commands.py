@@ -170,6 +170,10 @@ async def card_reply(services: Services, card: Card, finish: Finish | None = Non
     index = await services.catalog.index()
     chosen = [l for l in prices.lines if (finish is None or l.finish is finish)
               and (condition is None or l.condition == condition)]
+    notes = prices.notes
+    if prices.lines and not chosen:  # nothing for what was asked: say so, and show what there is
+        asked = " ".join([*([finish.label] if finish else []), *([condition_label(condition)] if condition is not None else [])])
+        notes, chosen = (*notes, f"No {asked} prices yet; these are the prices we have."), prices.lines
     lines = tuple(
         PriceLine(printing_label(l.finish, l.variant), l.source,
                   condition_label(l.condition), _money(l.market_cents, l.currency), _money(l.low_cents, l.currency),
@@ -177,9 +181,6 @@ async def card_reply(services: Services, card: Card, finish: Finish | None = Non
                   f"{l.change_percent:+.2f}% since {l.prev_as_of.date()}" if l.change_percent is not None and l.prev_as_of
                   else None)
         for l in chosen)
-    notes = prices.notes
-    if prices.lines and not chosen:
-        notes = (*notes, "No prices for that finish/condition; try without them.")
     return CardReply(card=card, card_set=index.set_of(card), lines=lines, notes=notes)
 
 

@@ -204,7 +204,8 @@ async def test_an_alert_confirms_what_it_waits_for_in_words_and_takes_a_currency
 
 
 async def test_a_grade_typed_with_the_card_applies_to_price_watch_and_alerts(chat):
-    assert "No prices for that finish/condition" in await chat("/price sv3pt5 199 psa 10")  # not "no card matches"
+    graded = await chat("/price sv3pt5 199 psa 10")  # not "no card matches"
+    assert "No PSA 10 prices yet; these are the prices we have." in graded and "Holofoil · tcgcsv · raw (market)" in graded
     assert "Now watching Charizard ex (sv3pt5-199) · PSA 10." in await chat("/watch sv3pt5 199 psa 10")
     assert "Now watching Charizard ex (sv3pt5-199)." in await chat("/watch sv3pt5 199")  # the raw one is another entry
     listed = await chat("/watchlist")

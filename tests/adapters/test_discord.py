@@ -220,7 +220,8 @@ async def test_price_options_narrow_to_a_finish_or_condition(bot):
     assert names == ["Holofoil · tcgcsv · raw (market)", "Holofoil (jumbo) · tcgcsv · raw (market)"]
     graded = card_option("sv3pt5-199") + [{"name": "condition", "type": 3, "value": "PSA 10"}]
     [call] = await bot["send"](interaction("price", graded))
-    assert "No prices for that finish/condition" in call.data["embeds"][0]["footer"]["text"]
+    assert "No PSA 10 prices yet; these are the prices we have." in call.data["embeds"][0]["footer"]["text"]
+    assert [f["name"] for f in call.data["embeds"][0]["fields"]][:1] == ["Holofoil · tcgcsv · raw (market)"]
 
 
 def test_prices_beyond_what_an_embed_holds_are_counted_not_dropped_silently():
