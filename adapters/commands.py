@@ -444,16 +444,26 @@ async def _feed_add(services: Services, call: Invocation) -> Reply:
                     call.args.get("set"), call.args.get("rarity"), int(price * 100) if price is not None else None,
                     int(move * 100), direction, digest=digest)
     feed_id = await services.alerts.add_feed(caller, spec)
-    what = f"{spec.game or 'all games'}, moves of {move}%+ {direction}" + (f", from {price:.2f}" if price else "")
-    what += ", and a daily gainers/losers digest" if digest else ""
-    return TextReply(text=f"Feed #{feed_id} posts here: {what}.")
+    return TextReply(text=f"Feed #{feed_id} posts here: {', '.join(_feed_terms(spec))}.")
+
+
+def _feed_terms(feed) -> list[str]:  # noqa: ANN001 - a FeedSpec or a channel_subscriptions row
+    """What a feed posts, the same words on /feed add and /feed list: game, set, rarity, move, price, cap, digest."""
+    way = {"down": "down", "up": "up", "both": "either way"}.get(feed.direction, feed.direction)
+    terms = [Game(feed.game).label if feed.game else "all games"]
+    terms += [f"set {feed.set_code}"] if feed.set_code else []
+    terms += [f"rarity {feed.rarity}"] if feed.rarity else []
+    terms.append(f"moves of {(feed.min_move_bp or 0) / 100:g}% or more {way}")
+    terms += [f"prices from {feed.min_price_cents / 100:,.2f}"] if feed.min_price_cents else []
+    terms.append(f"at most {feed.hourly_cap} posts an hour")
+    terms += ["a daily gainers/losers digest"] if feed.digest else []
+    return terms
 
 
 async def _feed_list(services: Services, call: Invocation) -> Reply:
     feeds = await services.alerts.feeds(call.caller)
-    rows = tuple(f"#{f.id} {f.game or 'all games'} · {f.direction} {(f.min_move_bp or 0) / 100:g}%+"
-                 + (f" · from {f.min_price_cents / 100:.2f}" if f.min_price_cents else "")
-                 + (f" · paused: {f.paused_reason}" if not f.active else "") for f in feeds)
+    rows = tuple(f"#{f.id} " + " · ".join(_feed_terms(f)) + (f" · paused: {f.paused_reason}" if not f.active else "")
+                 for f in feeds)
     return ListReply(title="Price feeds in this channel", rows=rows, empty="No feeds here. Admins add one with /feed add.")
 
 

@@ -141,6 +141,8 @@ async def test_feeds_need_chat_admins(tg):
     made = await say(tg, command("/feed add pokemon 15", uid=1, group=True))
     assert "Feed #1 posts here" in made.params["text"]
     assert [c.params["user_id"] for c in tg["api"].sent("getChatMember")] == [2, 1]
+    listed = await say(tg, command("/feed list", uid=2, group=True))  # anyone may read the list
+    assert "#1 Pokémon · moves of 15% or more down · at most 10 posts an hour" in listed.params["text"]
 
 
 async def test_api_keys_are_only_handed_out_in_a_private_chat(tg):
@@ -243,4 +245,5 @@ async def test_a_channel_admin_posts_feed_add_in_the_channel(tg):
                              "sender_chat": {"id": -100777, "type": "channel", "title": "OP deals"},
                              "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}}
     call = await say(tg, post)
-    assert call.params["chat_id"] == -100777 and "Feed #1 posts here: onepiece" in call.params["text"]
+    assert call.params["chat_id"] == -100777
+    assert "Feed #1 posts here: One Piece, moves of 20% or more down, at most 10 posts an hour." in call.params["text"]
