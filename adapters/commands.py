@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Awaitable, Callable
 
@@ -571,6 +571,20 @@ COMMANDS = {c.name: c for c in CATALOG}
 COMMAND_OBSERVERS: list[Callable[[str, float, bool], None]] = []  # (command, seconds, ok): metrics
 
 
+def choice_keeps(args: dict[str, str]) -> dict[str, str]:
+    """What re-running a command on the chosen card must keep: every other option, and a grade typed inside
+    the card text ('charizard ex 151 psa 10'), which the chosen card id no longer carries."""
+    keep = {k: v for k, v in args.items() if k != "card"}
+    if args.get("card") and "condition" not in keep and (said := take_condition(args["card"])[1]):
+        keep["condition"] = said
+    return keep
+
+
+def choice_invocation(caller: Caller, card_id: str, keep: dict[str, str]) -> Invocation:
+    """The command again, on the card picked from a ChoiceReply."""
+    return Invocation(caller, {**keep, "card": card_id})
+
+
 async def dispatch(services: Services, command: Command, call: Invocation) -> Reply:
     """Run a command; any refusal becomes a friendly ErrorReply, never a traceback."""
     started = time.perf_counter()
@@ -578,6 +592,8 @@ async def dispatch(services: Services, command: Command, call: Invocation) -> Re
         reply = await command.run(services, call)
     except (RuleError, HistoryError, PermissionDenied, LookupError, ValueError) as err:
         reply = ErrorReply(message=str(err).strip("'\""))
+    if isinstance(reply, ChoiceReply):
+        reply = replace(reply, keep=choice_keeps(call.args))
     for observe in COMMAND_OBSERVERS:
         observe(command.name, time.perf_counter() - started, not isinstance(reply, ErrorReply))
     return reply

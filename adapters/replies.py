@@ -31,6 +31,7 @@ class ChoiceReply(Reply):
     query: str = ""
     command: str = ""  # re-run this command with the chosen card id
     choices: tuple[Card, ...] = ()
+    keep: dict[str, str] = field(default_factory=dict)  # the other options asked for (period, kind, value ...)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,15 @@ def split_command(line: str) -> tuple[str, str] | None:
     return words[0].lower(), line[1:][len(words[0]):].strip()
 
 
+def _rerun_hint(reply: ChoiceReply) -> str:
+    """'/alert add ID psa 10 below 80 EUR': the command as typed again, with everything but the card kept."""
+    command = COMMANDS.get(reply.command)
+    keep = dict(reply.keep)
+    words = [keep.pop("condition")] if "condition" in keep else []
+    words += [keep[p.name] for p in (command.params[1:] if command else ()) if p.name in keep]
+    return " ".join([f"/{reply.command}", "ID", *words])
+
+
 def render(reply: Reply, chart_dir: Path) -> str:
     if isinstance(reply, ErrorReply):
         tips = "".join(f"\n  - {c.name} · {c.set_code} · {c.display_number} ({c.canonical_id})" for c in reply.suggestions)
@@ -33,7 +42,7 @@ def render(reply: Reply, chart_dir: Path) -> str:
     if isinstance(reply, ChoiceReply):
         rows = "\n".join(f"  {i}. {c.name} · {c.set_code} · {c.display_number} · {c.rarity or ''} ({c.canonical_id})"
                          for i, c in enumerate(reply.choices, 1))
-        return f"Several cards match “{reply.query}”. Run /{reply.command} with one of these ids:\n{rows}"
+        return f"Several cards match “{reply.query}”. Run {_rerun_hint(reply)} with one of these ids:\n{rows}"
     if isinstance(reply, CardReply):
         head = f"{reply.card.name} · {reply.card_set.name if reply.card_set else reply.card.set_code} · {reply.card.display_number}"
         lines = [f"  {l.printing} · {l.source} · {l.condition}: {l.market or '-'}"

@@ -6,7 +6,7 @@ import logging
 import discord
 from discord import app_commands
 
-from adapters.commands import COMMANDS, Invocation, Services, dispatch
+from adapters.commands import COMMANDS, Invocation, Services, choice_invocation, dispatch
 from adapters.discord.render import Outgoing, render
 from adapters.discord.views import CardChoice, Pager
 from adapters.replies import ErrorReply
@@ -88,7 +88,7 @@ class Binder:
 
             async def rerun(choice_interaction: discord.Interaction, card_id: str) -> None:
                 reply = await dispatch(self.services, COMMANDS[out.command],
-                                       Invocation(caller_of(choice_interaction), {"card": card_id}))
+                                       choice_invocation(caller_of(choice_interaction), card_id, out.keep))
                 chosen = render(reply)
                 edit = {"content": chosen.content, "embeds": chosen.embeds, "view": None}
                 if chosen.file is not None:

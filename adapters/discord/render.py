@@ -24,6 +24,7 @@ class Outgoing:
     pages: list[discord.Embed] = field(default_factory=list)  # > 1: paginate with buttons
     choices: list[Any] = field(default_factory=list)  # cards for a select menu
     command: str = ""
+    keep: dict[str, str] = field(default_factory=dict)  # the command's other options, for the re-run
 
     def kwargs(self) -> dict[str, Any]:
         out: dict[str, Any] = {"ephemeral": self.ephemeral}
@@ -44,7 +45,7 @@ def render(reply: Reply) -> Outgoing:
         return Outgoing(content=text, ephemeral=True)
     if isinstance(reply, ChoiceReply):
         return Outgoing(content=f"Several cards match “{reply.query}”. Pick one:", choices=list(reply.choices),
-                        command=reply.command, ephemeral=True)
+                        command=reply.command, keep=reply.keep, ephemeral=True)
     if isinstance(reply, CardReply):
         return Outgoing(embeds=[card_embed(reply)], ephemeral=reply.ephemeral)
     if isinstance(reply, ChartReply):

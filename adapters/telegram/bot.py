@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from telegram import (
@@ -30,12 +31,13 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from adapters.commands import COMMANDS, Invocation, Services, card_reply, dispatch
+from adapters.commands import COMMANDS, Invocation, Services, card_reply, choice_invocation, dispatch
 from adapters.replies import ChartReply, ChoiceReply, FileReply, ListReply, Reply
 from adapters.telegram.render import button_label, e, list_pages, text_of
 from core.alert_service import Caller
 
 log = logging.getLogger(__name__)
+CHOICE_KEEPS = 1000  # card-choice messages whose options are remembered
 GROUPS = ("alert", "feed", "apikey")  # /alert add ..., /feed list ...
 PROMPTS = {"card": "Which card? Reply with a name, a set and number (sv3pt5 199) or an id (OP05-119).",
            "query": "What should I look for?", "id": "Which number?"}
@@ -68,6 +70,10 @@ class TelegramBot:
     def __init__(self, services: Services, signer: Signer) -> None:
         self.services = services
         self.signer = signer
+        # A card button's callback data holds 64 bytes, too few for the command's other options ("below 80
+        # EUR", a period): they wait here, by the message that carries the buttons. Bounded; a restart loses
+        # them and the chosen card then runs with the command's defaults.
+        self._choice_keeps: OrderedDict[tuple[int, int], dict[str, str]] = OrderedDict()
 
     # ------------------------------------------------------------ commands
 
@@ -146,8 +152,12 @@ class TelegramBot:
                         InlineKeyboardButton(f"Remove #{rule.id}", callback_data=self.signer.sign("a", uid, "remove", str(rule.id))),
                     ])
             markup = InlineKeyboardMarkup(rows) if rows else None
-        await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                                       link_preview_options=None)
+        sent = await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                              link_preview_options=None)
+        if isinstance(reply, ChoiceReply) and reply.keep:
+            self._choice_keeps[(chat_id, sent.message_id)] = reply.keep
+            while len(self._choice_keeps) > CHOICE_KEEPS:
+                self._choice_keeps.popitem(last=False)
 
     # ------------------------------------------------------------ buttons
 
@@ -163,7 +173,8 @@ class TelegramBot:
             return
         caller = caller_of(update)
         if action == "c":  # a card was chosen: run the command on it
-            reply = await dispatch(self.services, COMMANDS[parts[2]], Invocation(caller, {"card": parts[3]}))
+            keep = self._choice_keeps.pop((query.message.chat.id, query.message.message_id), {}) if query.message else {}
+            reply = await dispatch(self.services, COMMANDS[parts[2]], choice_invocation(caller, parts[3], keep))
             await query.answer()
             if isinstance(reply, ChartReply):
                 await context.bot.send_photo(query.message.chat.id, photo=reply.png, caption=text_of(reply),

@@ -23,6 +23,7 @@ class Call:
     method: str
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
+    message_id: int | None = None  # of the message a send call created
 
 
 class BotAPI:
@@ -54,7 +55,8 @@ class BotAPI:
                              "parameters": {"retry_after": 1}}
             if chat_id is not None and int(chat_id) in self.blocked:
                 return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
-            result = {"message_id": next(_ids), "date": 1_790_000_000, "from": BOT,
+            self.calls[-1].message_id = next(_ids)
+            result = {"message_id": self.calls[-1].message_id, "date": 1_790_000_000, "from": BOT,
                       "chat": {"id": int(chat_id), "type": "private" if int(chat_id) > 0 else "supergroup"}}
             if method == "sendMessage":
                 result["text"] = params.get("text", "")
@@ -177,8 +179,9 @@ def command(text: str, *, uid: int = 42, chat_id: int | None = None, group: bool
     return {"message": message}
 
 
-def callback(data: str, *, uid: int = 42, chat_id: int | None = None) -> dict:
-    message = {"message_id": 77, "date": 1_790_000_000, "chat": {"id": chat_id or uid, "type": "private"},
+def callback(data: str, *, uid: int = 42, chat_id: int | None = None, message_id: int = 77) -> dict:
+    """A button press on the message `message_id` (the one whose keyboard was pressed)."""
+    message = {"message_id": message_id, "date": 1_790_000_000, "chat": {"id": chat_id or uid, "type": "private"},
                "from": BOT, "text": "menu"}
     return {"callback_query": {"id": f"cb{next(_ids)}", "from": user(uid), "chat_instance": "ci", "data": data,
                                "message": message}}

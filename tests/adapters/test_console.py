@@ -65,6 +65,10 @@ async def test_price_of_a_resolved_card(chat):
 async def test_ambiguous_query_offers_choices(chat):
     out = await chat("/price charizard ex 151")
     assert "Several cards match" in out and "(sv3pt5-199)" in out and "(sv3pt5-6)" in out
+    # the hint keeps what else was asked, so the re-typed command is the same one on the chosen card
+    assert "Run /alert add ID below 80 EUR with one of these ids" in await chat("/alert add charizard ex 151 below 80 EUR")
+    assert "Run /watch ID PSA 10 with one of these ids" in await chat("/watch charizard ex 151 psa 10")
+    assert "Holofoil, at or below 80.00 EUR" in await chat("/alert add sv3pt5-199 below 80 EUR")
 
 
 async def test_unknown_card_gets_a_message_not_a_traceback(chat):

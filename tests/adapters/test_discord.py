@@ -91,6 +91,18 @@ async def test_ambiguous_card_offers_a_menu_only_the_asker_can_use(bot):
     assert chosen.data["embeds"][0]["title"] == "Charizard ex · 151 · 199"
 
 
+async def test_a_card_picked_from_the_menu_keeps_the_other_options_of_the_command(bot):
+    options = card_option("charizard ex 151") + [{"name": "kind", "type": 3, "value": "below"},
+                                                  {"name": "value", "type": 3, "value": "80"},
+                                                  {"name": "currency", "type": 3, "value": "EUR"}]
+    payload = interaction("alert", options, sub="add")
+    await bot["send"](payload)
+    message_id = bot["fake"].response_ids[payload["id"]]
+    pick = component("tcg:choose", user_id=111, values=["sv3pt5-199"], component_type=3, message_id=message_id)
+    [chosen] = await bot["send"](pick)
+    assert "Alert #1 set on Charizard ex (sv3pt5-199) Holofoil, at or below 80.00 EUR." in chosen.data["content"]
+
+
 async def test_one_piece_parallels_are_told_apart_in_the_menu_and_the_card(bot):
     payload = interaction("price", card_option("OP05-119"))
     [call] = await bot["send"](payload)

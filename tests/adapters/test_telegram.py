@@ -82,6 +82,16 @@ async def test_ambiguous_card_gets_a_signed_keyboard_only_the_asker_can_use(tg):
     assert "<b>Charizard ex</b> · 151 · 199" in edited.params["text"]
 
 
+async def test_a_card_button_keeps_the_other_options_and_a_typed_grade(tg):
+    alert = await say(tg, command("/alert add charizard ex 151 below 80 EUR"))
+    watch = await say(tg, command("/watch charizard ex 151 psa 10"))
+    for call, expected in ((watch, "Now watching Charizard ex (sv3pt5-199) · PSA 10."),  # the older message too
+                           (alert, "Alert #1 set on Charizard ex (sv3pt5-199) Holofoil, at or below 80.00 EUR.")):
+        buttons = [row[0] for row in call.params["reply_markup"]["inline_keyboard"]]
+        edited = await say(tg, callback(buttons[2]["callback_data"], message_id=call.message_id), "editMessageText")
+        assert expected in edited.params["text"]
+
+
 async def test_one_piece_parallels_get_buttons_a_collector_can_tell_apart(tg):
     call = await say(tg, command("/price OP05-119"))
     buttons = [row[0] for row in call.params["reply_markup"]["inline_keyboard"]]
