@@ -571,12 +571,16 @@ COMMANDS = {c.name: c for c in CATALOG}
 COMMAND_OBSERVERS: list[Callable[[str, float, bool], None]] = []  # (command, seconds, ok): metrics
 
 
-def choice_keeps(args: dict[str, str]) -> dict[str, str]:
+GRADE_IN_CARD_TEXT = ("price", "watch", "alert add")  # the commands that read a grade typed with the card
+
+
+def choice_keeps(command: str, args: dict[str, str]) -> dict[str, str]:
     """What re-running a command on the chosen card must keep: every other option, and a grade typed inside
     the card text ('charizard ex 151 psa 10'), which the chosen card id no longer carries."""
     keep = {k: v for k, v in args.items() if k != "card"}
-    if args.get("card") and "condition" not in keep and (said := take_condition(args["card"])[1]):
-        keep["condition"] = said
+    if command in GRADE_IN_CARD_TEXT and args.get("card") and "condition" not in keep:
+        if said := take_condition(args["card"])[1]:
+            keep["condition"] = said
     return keep
 
 
@@ -593,7 +597,7 @@ async def dispatch(services: Services, command: Command, call: Invocation) -> Re
     except (RuleError, HistoryError, PermissionDenied, LookupError, ValueError) as err:
         reply = ErrorReply(message=str(err).strip("'\""))
     if isinstance(reply, ChoiceReply):
-        reply = replace(reply, keep=choice_keeps(call.args))
+        reply = replace(reply, keep=choice_keeps(command.name, call.args))
     for observe in COMMAND_OBSERVERS:
         observe(command.name, time.perf_counter() - started, not isinstance(reply, ErrorReply))
     return reply
