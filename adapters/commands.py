@@ -230,13 +230,16 @@ async def _card(services: Services, call: Invocation) -> Reply:
 
 
 async def _chart(services: Services, call: Invocation) -> Reply:
-    card = await resolve(services, call.args.get("card"), "chart")
+    query, said = _card_and_condition(call)
+    card = await resolve(services, query, "chart")
     if isinstance(card, Reply):
         return card
     period = call.args.get("period") or "30d"
+    condition = parse_condition(said) if said else None
     index = await services.catalog.index()
-    png = await services.history.chart(card, index.set_of(card), period, call.args.get("source"))
-    return ChartReply(card=card, png=png, caption=f"{card.name} · {card.canonical_id} · {period}")
+    png = await services.history.chart(card, index.set_of(card), period, call.args.get("source"), condition=condition)
+    graded = f" · {condition_label(condition)}" if condition is not None else ""
+    return ChartReply(card=card, png=png, caption=f"{card.name} · {card.canonical_id}{graded} · {period}")
 
 
 async def _search(services: Services, call: Invocation) -> Reply:
@@ -571,7 +574,7 @@ COMMANDS = {c.name: c for c in CATALOG}
 COMMAND_OBSERVERS: list[Callable[[str, float, bool], None]] = []  # (command, seconds, ok): metrics
 
 
-GRADE_IN_CARD_TEXT = ("price", "watch", "alert add")  # the commands that read a grade typed with the card
+GRADE_IN_CARD_TEXT = ("price", "chart", "watch", "alert add")  # the commands that read a grade typed with the card
 
 
 def choice_keeps(command: str, args: dict[str, str]) -> dict[str, str]:

@@ -11,6 +11,8 @@ from typing import Any
 from bot import output
 from bot.app import build_app
 from bot.config import Settings
+from core.alert_service import parse_condition
+from core.alerts import RuleError
 from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, PrintingHistory
 from core.models import Game
 from core.price_service import format_duration
@@ -23,6 +25,7 @@ def add_commands(commands: argparse._SubParsersAction, json_flag) -> None:  # no
     chart.add_argument("query")
     chart.add_argument("--period", default="30d", help=f"one of {', '.join(PERIODS)}")
     chart.add_argument("--source")
+    chart.add_argument("--condition", help="a condition or grade (NM, PSA 10); default: the raw market price")
     chart.add_argument("--theme", choices=["dark", "light"], help="default: [history] chart_theme")
     chart.add_argument("--out", type=Path, default=Path("chart.png"))
     json_flag(chart).set_defaults(handler=cmd_chart)
@@ -61,8 +64,9 @@ async def cmd_chart(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         try:
             theme = args.theme or settings.history.chart_theme
-            png = await app.history.chart(card, index.set_of(card), args.period, args.source, theme)
-        except HistoryError as err:
+            condition = parse_condition(args.condition) if args.condition else None
+            png = await app.history.chart(card, index.set_of(card), args.period, args.source, theme, condition=condition)
+        except (HistoryError, RuleError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -115,12 +115,15 @@ class HistoryService:
         return out
 
     async def chart(self, card: Card, card_set: CardSet | None, period: str | None = "30d",
-                    source: str | None = None, theme: str = "dark", now: datetime | None = None) -> bytes:
-        """PNG of the plain printings' market prices; rendered in a worker thread, never on the loop."""
+                    source: str | None = None, theme: str = "dark", now: datetime | None = None,
+                    condition: int | None = None) -> bytes:
+        """PNG of the plain printings' prices (the raw market price unless a condition or grade is asked for);
+        rendered off the event loop."""
         if theme not in charts.THEMES:
             raise HistoryError(f"Unknown theme “{theme}”. Use dark or light.")
-        histories = [h for h in await self.history(card, period, source, now=now) if h.points and not h.variant]
-        spec = chart_spec(card, card_set, period or "30d", histories, theme)
+        histories = [h for h in await self.history(card, period, source, condition, now=now)
+                     if h.points and not h.variant]
+        spec = chart_spec(card, card_set, period or "30d", histories, theme, condition)
         png = await self._render(spec)
         return charts.clamp_size(png)
 
@@ -159,11 +162,12 @@ class HistoryService:
 
 
 def chart_spec(card: Card, card_set: CardSet | None, period: str, histories: list[PrintingHistory],
-               theme: str) -> ChartSpec:
+               theme: str, condition: int | None = None) -> ChartSpec:
     set_name = card_set.name if card_set else card.set_code
     title = f"{card.name} · {set_name} · {card.display_number}"
     if not histories:
-        return ChartSpec(title, f"{period} · no prices yet", "", [], theme)
+        asked = f"{condition_label(condition)} " if condition is not None else ""
+        return ChartSpec(title, f"{period} · no {asked}prices yet", "", [], theme)
     currency = histories[0].currency
     same = [h for h in histories if h.currency == currency and h.condition == histories[0].condition][:4]
     notes = []

@@ -133,11 +133,13 @@ def bind(tree: app_commands.CommandTree, services: Services) -> Binder:
         await binder.run(interaction, "card", card=card)
 
     @tree.command(name="chart", description=_t(COMMANDS["chart"].help))
-    @app_commands.describe(card="the card", period="how far back", source="only this source")
+    @app_commands.describe(card="the card", period="how far back", source="only this source",
+                           condition="raw (the market price) unless you say: NM, LP ... or a grade like PSA 10")
     @app_commands.autocomplete(card=cards)
     @app_commands.choices(period=PERIODS)
-    async def chart(interaction: discord.Interaction, card: str, period: str = "30d", source: str | None = None) -> None:
-        await binder.run_slow(interaction, "chart", card=card, period=period, source=source)
+    async def chart(interaction: discord.Interaction, card: str, period: str = "30d", source: str | None = None,
+                    condition: str | None = None) -> None:
+        await binder.run_slow(interaction, "chart", card=card, period=period, source=source, condition=condition)
 
     @tree.command(name="search", description=_t(COMMANDS["search"].help))
     @app_commands.describe(query="what to look for", game="only this game", set="set id or code", rarity="rarity")

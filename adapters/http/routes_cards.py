@@ -89,11 +89,14 @@ async def price_history(request: Request, card_id: CardId,
 
 @router.get("/cards/{card_id}/chart.png", response_class=Response, responses=PNG, summary="Price chart image")
 async def chart(request: Request, card_id: CardId, period: Literal["7d", "30d", "3m", "1y", "all"] = "30d",
-                source: Source = None, theme: Literal["dark", "light"] = "dark") -> Response:
+                source: Source = None, theme: Literal["dark", "light"] = "dark",
+                condition: Annotated[s.ConditionName | None, Query(description="raw = the market price")] = None
+                ) -> Response:
     services = _services(request)
     card = await card_by_id(request, card_id)
     index = await services.catalog.index()
-    png = await services.history.chart(card, index.set_of(card), period, source, theme)
+    code = parse_condition(condition) if condition else None
+    png = await services.history.chart(card, index.set_of(card), period, source, theme, condition=code)
     return cached(request, png, _public(request), media_type="image/png")
 
 

@@ -153,3 +153,43 @@ async def test_trending_leaves_out_moves_that_stand_on_one_sale(engine):
     unfiltered = HistoryService(SqlHistoryQueries(engine), trending_min_sample=0)
     assert [g.card_id for g in await unfiltered.trending(Game.POKEMON, "7d", "gainers", now=now)] == [
         "sv8-238", "sv3pt5-199", "sv3pt5-151"]
+
+
+async def test_a_chart_of_a_grade_draws_that_grade_and_says_so(engine):
+    """Raw and PSA 10 prices of one card differ tenfold: a PSA 10 chart must draw the PSA 10 series."""
+    from decimal import Decimal
+
+    from core.charts import render_chart
+    from core.ingest import IngestUnit, Observation
+    from core.mapping import Match, PrintingKey
+    from core.models import Finish
+    from core.prices import Quote, condition_code
+
+    await CatalogService(SqlCatalogRepository(engine)).import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
+    store = SqlPriceStore(engine)
+    psa10 = condition_code(grader="PSA", grade=10)
+    start = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    for day in range(5):
+        ts = start + timedelta(days=day)
+        observations = [Observation(pid, "Holofoil", "Charizard ex", "g", Match(PrintingKey("sv3pt5-199", Finish.HOLOFOIL),
+                                                                                  1.0, "test"),
+                                    Quote("ebay", ts, "USD", condition=cond, market=Decimal(price) + day))
+                        for pid, cond, price in (("raw", 0, "80"), ("psa", psa10, "800"))]
+        await store.ingest(IngestUnit("ebay", f"day{day}", ts, observations))
+    drawn = []
+
+    async def recording(spec):
+        drawn.append(spec)
+        return render_chart(spec)
+
+    history = HistoryService(SqlHistoryQueries(engine), renderer=recording)
+    card = (await CatalogService(SqlCatalogRepository(engine)).index()).get("sv3pt5-199")
+    now = start + timedelta(days=5)
+    await history.chart(card, None, "7d", now=now)
+    await history.chart(card, None, "7d", now=now, condition=psa10)
+    raw, graded = drawn
+    assert raw.subtitle.startswith("raw (market)") and graded.subtitle.startswith("PSA 10 · USD")
+    assert [float(p.market) for p in graded.series[0].points] == [800, 801, 802, 803, 804]
+    assert max(float(p.market) for s in raw.series for p in s.points) < 100
+    await history.chart(card, None, "7d", now=now, condition=condition_code(grader="BGS", grade=9.5))
+    assert drawn[-1].subtitle == "7d · no BGS 9.5 prices yet" and not drawn[-1].series
