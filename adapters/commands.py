@@ -210,12 +210,15 @@ async def _price(services: Services, call: Invocation) -> Reply:
 
 
 async def _card(services: Services, call: Invocation) -> Reply:
-    """Details: prices plus the main series' statistics (change, all-time high/low, trend)."""
-    card = await resolve(services, call.args.get("card"), "card")
+    """Details: prices plus the main series' statistics (change, all-time high/low, trend); of one grade or
+    condition when one is typed with the card."""
+    query, said = _card_and_condition(call)
+    card = await resolve(services, query, "card")
     if isinstance(card, Reply):
         return card
-    reply = await card_reply(services, card)
-    histories = [h for h in await services.history.history(card, "all") if h.stats and not h.variant]
+    condition = parse_condition(said) if said else None
+    reply = await card_reply(services, card, condition=condition)
+    histories = [h for h in await services.history.history(card, "all", condition=condition) if h.stats and not h.variant]
     if not histories:
         return reply
     stats = histories[0].stats
@@ -574,7 +577,7 @@ COMMANDS = {c.name: c for c in CATALOG}
 COMMAND_OBSERVERS: list[Callable[[str, float, bool], None]] = []  # (command, seconds, ok): metrics
 
 
-GRADE_IN_CARD_TEXT = ("price", "chart", "watch", "alert add")  # the commands that read a grade typed with the card
+GRADE_IN_CARD_TEXT = ("price", "card", "chart", "watch", "alert add")  # the commands that read a grade typed with the card
 
 
 def choice_keeps(command: str, args: dict[str, str]) -> dict[str, str]:

@@ -15,6 +15,7 @@ from core.alert_service import parse_condition
 from core.alerts import RuleError
 from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, PrintingHistory
 from core.models import Game
+from core.prices import condition_label
 from core.price_service import format_duration
 from core.pricing import PERIODS
 from core.search import Resolved, SearchFilters
@@ -34,6 +35,7 @@ def add_commands(commands: argparse._SubParsersAction, json_flag) -> None:  # no
     history.add_argument("query")
     history.add_argument("--period", default="30d", help=f"one of {', '.join(PERIODS)}")
     history.add_argument("--source")
+    history.add_argument("--condition", help="only this condition or grade (NM, PSA 10); default: all of them")
     json_flag(history).set_defaults(handler=cmd_history)
 
     trending = commands.add_parser("trending", help="biggest movers or most watched cards")
@@ -110,11 +112,13 @@ async def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
             print(problem, file=sys.stderr)
             return 1
         try:
-            histories = await app.history.history(card, args.period, args.source)
-        except HistoryError as err:
+            condition = parse_condition(args.condition) if args.condition else None
+            histories = await app.history.history(card, args.period, args.source, condition)
+        except (HistoryError, RuleError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
     data = {"card": card.canonical_id, "name": card.name, "period": args.period,
+            "condition": condition_label(condition) if condition is not None else None,
             "series": [history_dict(h) for h in histories]}
     output.emit(args.json, data, output.history_text(card, data))
     return 0

@@ -190,7 +190,8 @@ def title_text(parsed: Any) -> str:
 
 def history_text(card: Any, data: dict[str, Any]) -> str:
     if not data["series"]:
-        return f"No price history for {card.name} ({card.canonical_id}) yet."
+        asked = f"{data['condition']} " if data.get("condition") else ""
+        return f"No {asked}price history for {card.name} ({card.canonical_id}) yet."
     lines = [f"{card.name} ({card.canonical_id}) · {data['period']}"]
     for series in data["series"]:
         stats = series["stats"]

@@ -22,6 +22,8 @@ def test_chart_writes_a_png(demo_db, capsys, tmp_path):  # noqa: F811
     (["chart", "sv3pt5 199", "--period", "2w"], "Unknown period"),
     (["chart", "sv3pt5 199", "--source", "nope"], "Unknown source"),
     (["history", "sv3pt5 199", "--period", "forever"], "Unknown period"),
+    (["history", "sv3pt5 199", "--condition", "psa 12"], "Unknown condition"),
+    (["chart", "sv3pt5 199", "--condition", "mint-ish"], "Unknown condition"),
     (["trending", "--min-price", "-3"], "--min-price"),
     (["trending", "--as-of", "someday"], "--as-of"),
 ])
@@ -59,6 +61,14 @@ def test_history_shows_money_to_the_cent_with_currency_and_signed_changes():
     assert "ATL 281.30 USD (2026-11-26)" in text and "ATH 300.00 USD (2026-11-25)" in text
     assert "24h +9.90 USD (+3.41%)" in text and "30d n/a" in text
     assert "% a day" in text
+
+
+def test_history_of_a_grade_without_prices_says_which_grade(demo_db, capsys):  # noqa: F811
+    assert main(["history", "sv3pt5 199", "--condition", "PSA 10"]) == 0
+    assert "No PSA 10 price history for Charizard ex (sv3pt5-199) yet." in capsys.readouterr().out
+    assert main(["history", "sv3pt5 199", "--condition", "raw", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["condition"] == "raw (market)" and {s["condition"] for s in data["series"]} == {"raw (market)"}
 
 
 def test_ambiguous_chart_query_lists_candidates(demo_db, capsys):  # noqa: F811

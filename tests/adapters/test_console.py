@@ -217,3 +217,4 @@ async def test_a_grade_typed_with_the_card_applies_to_price_watch_and_alerts(cha
     assert "Holofoil · PSA 10, at or above 900.00 USD." in await chat("/alert add charizard ex 151 sir psa 10 above 900")
     assert "Holofoil · PSA 10 · at or above 900.00 USD · armed" in await chat("/alert list")
     assert "Charizard ex · sv3pt5-199 · PSA 10 · 1y: chart written to" in await chat("/chart sv3pt5 199 psa 10 1y")
+    assert "No PSA 10 prices yet" in await chat("/card sv3pt5 199 psa 10")
