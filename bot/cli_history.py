@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from core.alert_service import parse_condition
 from core.alerts import RuleError
 from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, PrintingHistory
 from core.models import Game
-from core.prices import condition_label
+from core.prices import cents_str, condition_label
 from core.price_service import format_duration
 from core.pricing import PERIODS
 from core.search import Resolved, SearchFilters
@@ -76,14 +75,6 @@ async def cmd_chart(args: argparse.Namespace, settings: Settings) -> int:
     output.emit(args.json, {"card": card.canonical_id, "path": str(args.out), "bytes": len(png)},
                 f"Chart of {card.name} ({card.canonical_id}) written to {args.out} ({len(png):,} bytes).")
     return 0
-
-
-CENT = Decimal("0.01")
-
-
-def cents_str(value: Decimal | None) -> str | None:
-    """'281.30', not '281.3': every amount to the cent, as exact decimal strings."""
-    return None if value is None else str(value.quantize(CENT))
 
 
 def history_dict(h: PrintingHistory) -> dict[str, Any]:

@@ -99,19 +99,21 @@ class PricesPort(Protocol):
     async def latest_prices(self, canonical_ids: list[str]) -> list[LatestPrice]: ...
 
 
+CONDITION_WORDS = {"nm": Condition.NEAR_MINT, "near mint": Condition.NEAR_MINT, "lp": Condition.LIGHTLY_PLAYED,
+                   "lightly played": Condition.LIGHTLY_PLAYED, "mp": Condition.MODERATELY_PLAYED,
+                   "moderately played": Condition.MODERATELY_PLAYED, "hp": Condition.HEAVILY_PLAYED,
+                   "heavily played": Condition.HEAVILY_PLAYED, "dmg": Condition.DAMAGED, "damaged": Condition.DAMAGED}
+
+
 def parse_condition(raw: str | None) -> int:
     """'nm', 'near mint', 'PSA 10', 'bgs 9.5', None (= raw market) -> condition code."""
     if raw is None or not str(raw).strip():
         return condition_code()
     text = str(raw).strip().lower().replace("-", " ").replace("_", " ")
-    aliases = {"nm": Condition.NEAR_MINT, "near mint": Condition.NEAR_MINT, "lp": Condition.LIGHTLY_PLAYED,
-               "lightly played": Condition.LIGHTLY_PLAYED, "mp": Condition.MODERATELY_PLAYED,
-               "moderately played": Condition.MODERATELY_PLAYED, "hp": Condition.HEAVILY_PLAYED,
-               "heavily played": Condition.HEAVILY_PLAYED, "dmg": Condition.DAMAGED, "damaged": Condition.DAMAGED}
     if text in ("raw", "market", "any"):
         return condition_code()
-    if text in aliases:
-        return condition_code(aliases[text])
+    if text in CONDITION_WORDS:
+        return condition_code(CONDITION_WORDS[text])
     parts = text.split()
     if len(parts) == 2:
         try:
@@ -123,7 +125,8 @@ def parse_condition(raw: str | None) -> int:
 
 _CONDITION_IN_QUERY = re.compile(
     r"\b(?:(?P<grader>" + "|".join(GRADERS) + r")\s*-?\s*(?P<grade>10|[1-9](?:\.5)?)(?![.\d])"
-    r"|(?P<words>near mint|lightly played|moderately played|heavily played|damaged|nm|lp|mp|dmg))\b",
+    # the condition words, longest first; "hp" alone stays in the query: it is a Pokémon word
+    r"|(?P<words>" + "|".join(sorted((w for w in CONDITION_WORDS if w != "hp"), key=len, reverse=True)) + r"))\b",
     re.IGNORECASE)
 
 

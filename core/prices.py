@@ -24,6 +24,7 @@ _CONDITION_CODES = {
 GRADERS = ("PSA", "BGS", "CGC", "SGC", "TAG")
 MAX_PRICE = Decimal("2000000")  # anything above is a data error, not a card price
 MAX_CENTS = int(MAX_PRICE * 100)
+CENT = Decimal("0.01")
 
 
 def condition_code(condition: Condition | None = None, grader: str | None = None, grade: float | None = None) -> int:
@@ -107,6 +108,11 @@ def quote_cents(quote: Quote) -> tuple[int | None, ...] | str:
     if not nonzero:
         return "zero price"
     return tuple(cents)
+
+
+def cents_str(value: Decimal | None) -> str | None:
+    """'281.30', not '281.3' (a price read back from cents): an amount to the cent as an exact decimal string."""
+    return None if value is None else str(value.quantize(CENT))
 
 
 def epoch(ts: datetime) -> int:

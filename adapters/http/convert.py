@@ -6,7 +6,7 @@ from decimal import Decimal
 from adapters.http import schemas as s
 from core.history_service import PrintingHistory
 from core.models import Card, CardSet, Money
-from core.prices import condition_label
+from core.prices import cents_str, condition_label
 from core.pricing import SeriesStats
 from core.search import CatalogIndex
 from core.services_types import LatestPrice
@@ -14,10 +14,6 @@ from core.services_types import LatestPrice
 
 def money(cents: int | None) -> str | None:
     return None if cents is None else str(Money.from_cents(cents, "").amount)
-
-
-def decimal_money(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value.quantize(Decimal('0.01'))}"
 
 
 def percent(value: Decimal | float | None) -> str | None:
@@ -46,27 +42,27 @@ def price_out(line: LatestPrice) -> s.PriceOut:
 
 
 def summary_out(stats: SeriesStats, period_change: s.ChangeOut | None) -> s.SeriesSummary:
-    changes = {window: None if c is None else s.ChangeOut(amount=decimal_money(c.amount), percent=percent(c.percent),
+    changes = {window: None if c is None else s.ChangeOut(amount=cents_str(c.amount), percent=percent(c.percent),
                                                          since=c.since)
                for window, c in stats.changes.items()}
     return s.SeriesSummary(
-        current=decimal_money(stats.current), as_of=stats.as_of, avg_price=decimal_money(stats.average),
-        low=decimal_money(stats.low), high=decimal_money(stats.high), change=changes,
+        current=cents_str(stats.current), as_of=stats.as_of, avg_price=cents_str(stats.average),
+        low=cents_str(stats.low), high=cents_str(stats.high), change=changes,
         change_percent=period_change.percent if period_change else None,
-        ath=s.Extreme(price=decimal_money(stats.ath[0]), at=stats.ath[1]),
-        atl=s.Extreme(price=decimal_money(stats.atl[0]), at=stats.atl[1]),
+        ath=s.Extreme(price=cents_str(stats.ath[0]), at=stats.ath[1]),
+        atl=s.Extreme(price=cents_str(stats.atl[0]), at=stats.atl[1]),
         volatility=None if stats.volatility is None else round(stats.volatility, 6), trend=stats.trend,
         points=stats.points, thin_market=stats.thin, thin_reason=stats.thin_reason)
 
 
 def series_out(history: PrintingHistory) -> s.SeriesOut:
-    points = [s.HistoryPoint(t=p.ts, market=decimal_money(p.market), low=decimal_money(p.low),
-                             high=decimal_money(p.high)) for p in history.points]
+    points = [s.HistoryPoint(t=p.ts, market=cents_str(p.market), low=cents_str(p.low),
+                             high=cents_str(p.high)) for p in history.points]
     priced = [p for p in history.points if p.market is not None and p.market > 0]
     period_change = None
     if len(priced) >= 2:
         first, last = priced[0], priced[-1]
-        period_change = s.ChangeOut(amount=decimal_money(last.market - first.market),
+        period_change = s.ChangeOut(amount=cents_str(last.market - first.market),
                                     percent=percent((last.market - first.market) / first.market * 100), since=first.ts)
     summary = summary_out(history.stats, period_change) if history.stats else None
     return s.SeriesOut(source=history.source, finish=history.finish, variant=history.variant,

@@ -45,13 +45,21 @@ def find_ids(text: str) -> list[OnePieceId]:
         else:
             set_code = normalize_set_code(match["series"], match["setno"])
         if match["vkind"]:
-            variant = f"{match['vkind'].lower()}{int(match['vnum'])}"
+            variant = print_code(match["vkind"], match["vnum"])
         elif match["vword"]:
-            variant = f"{match['vword'][0].lower()}{int(match['vwnum'])}"
+            variant = print_code(match["vword"], match["vwnum"])
         else:
             variant = None
         found.append(OnePieceId(set_code, int(match["num"]), variant))
     return found
+
+
+PRINT_WORDS = ("parallel", "reprint")
+
+
+def print_code(kind: str, number: str) -> str:
+    """A print as the official list codes it: ('P', '01'), ('parallel', '1') -> 'p1'; ('reprint', '1') -> 'r1'."""
+    return f"{kind[0].lower()}{int(number)}"
 
 
 def parse_id(text: str) -> OnePieceId | None:

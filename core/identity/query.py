@@ -94,18 +94,17 @@ def parse_query(text: str) -> QueryParts:
                       frozenset(rarities), variant)
 
 
-_PRINT_TOKEN = re.compile(r"^([pr])(\d{1,2})$")
-_PRINT_WORDS = {"parallel": "p", "reprint": "r"}
+_PRINT_TOKEN = re.compile(r"([pr])(\d{1,2})")
 
 
 def _take_print(tokens: list[str]) -> tuple[str | None, list[str]]:
     """'p1' / 'r1' or 'parallel 2' / 'reprint 1': the print wanted, and the tokens without it."""
     for i, token in enumerate(tokens):
-        if match := _PRINT_TOKEN.match(token):
-            return f"{match[1]}{int(match[2])}", tokens[:i] + tokens[i + 1:]
+        if match := _PRINT_TOKEN.fullmatch(token):
+            return onepiece.print_code(match[1], match[2]), tokens[:i] + tokens[i + 1:]
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if token in _PRINT_WORDS and following.isdigit() and 0 < int(following) < 10:  # 12 would be a card number
-            return f"{_PRINT_WORDS[token]}{int(following)}", tokens[:i] + tokens[i + 2:]
+        if token in onepiece.PRINT_WORDS and following.isdigit() and 0 < int(following) < 10:  # 12: a card number
+            return onepiece.print_code(token, following), tokens[:i] + tokens[i + 2:]
     return None, tokens
 
 
