@@ -97,14 +97,16 @@ async def build_app(
         deliverer = Deliverer(SqlOutbox(engine), rules, notifiers or {"console": ConsoleNotifier(clock=clock)},
                               delivery_policy(settings), clock=clock)
         renderer = ProcessChartRenderer(settings.history.chart_workers) if settings.history.chart_workers else None
+        history_queries = SqlHistoryQueries(engine)
         try:
             yield App(settings, engine, catalog, store, queries, PriceService(queries, clock), collector, http,
-                      HistoryService(SqlHistoryQueries(engine), clock, settings.history.max_chart_points, renderer,
+                      HistoryService(history_queries, clock, settings.history.max_chart_points, renderer,
                                      timedelta(seconds=settings.history.trending_cache_seconds),
                                      settings.history.trending_min_sample),
                       alerts, deliverer, ApiKeyService(SqlApiKeys(engine), alerts.user, settings.api.max_keys_per_user,
                                                        clock))
         finally:
+            history_queries.close()
             if renderer is not None:
                 renderer.close()
     finally:

@@ -8,11 +8,13 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, case, func, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.models import Finish, Game
 from core.prices import CURRENCY_BY_CODE, epoch, from_epoch
 from core.pricing import SeriesPoint
+from storage.sqlite_inline import InlineReader
 from storage.tables import (
     alert_rules,
     cards,
@@ -111,6 +113,13 @@ def _card_series_query(by_source: bool, by_condition: bool):  # noqa: ANN202 - a
     return query
 
 
+@lru_cache(maxsize=4)
+def _card_series_sqlite(by_source: bool, by_condition: bool) -> tuple[str, tuple[str, ...]]:
+    """The same statement as SQLite text for the inline reader, with its parameter names in order."""
+    compiled = _card_series_query(by_source, by_condition).compile(dialect=sqlite.dialect())
+    return str(compiled), tuple(compiled.positiontup or ())
+
+
 def _series_match(h, lp):  # noqa: ANN001, ANN202 - SQLAlchemy columns
     return (h.printing_id == lp.printing_id, h.source_id == lp.source_id, h.condition == lp.condition,
             h.currency == lp.currency)
@@ -153,8 +162,23 @@ def _movers_query(game: Game, end: int, cutoff: int, source: str | None):  # noq
 
 
 class SqlHistoryQueries:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, inline_reads: bool = True) -> None:
+        """`inline_reads`: on an SQLite file, read history ranges on the loop's thread (storage.sqlite_inline)."""
         self._engine = engine
+        self._inline = InlineReader.for_engine(engine) if inline_reads else None
+
+    async def _rows(self, statement, params: dict, inline_sql: str, inline_params) -> list:  # noqa: ANN001
+        """Rows of a history range read: inline on SQLite when the reader can answer at once, else pooled."""
+        if self._inline is not None:
+            rows = await self._inline.fetch(inline_sql, inline_params)
+            if rows is not None:
+                return rows
+        async with self._engine.connect() as conn:
+            return (await conn.execute(statement, params)).all()
+
+    def close(self) -> None:
+        if self._inline is not None:
+            self._inline.close()
 
     async def series(
         self, canonical_id: str, since: datetime | None = None, source: str | None = None,
@@ -163,16 +187,16 @@ class SqlHistoryQueries:
         """A card's points grouped by printing/source/condition/currency: one PK range scan per printing."""
         params = {"card": canonical_id, "since": epoch(since) if since is not None else _BEFORE_ANY,
                   "source": source, "condition": condition}
-        query = _card_series_query(source is not None, condition is not None)
+        filters = (source is not None, condition is not None)
+        sql, names = _card_series_sqlite(*filters)
         grouped: dict[SeriesKey, list[tuple]] = {}
         head, rows = None, []
-        async with self._engine.connect() as conn:
-            for r in (await conn.execute(query, params)).all():
-                if r[:6] != head:  # rows come ordered by series: one key per series, not per row
-                    head = r[:6]
-                    key = SeriesKey(r[0], Finish(r[1]), r[2], r[3], r[4], CURRENCY_BY_CODE.get(r[5], "?"))
-                    rows = grouped.setdefault(key, [])
-                rows.append(r[6:])
+        for r in await self._rows(_card_series_query(*filters), params, sql, [params[n] for n in names]):
+            if r[:6] != head:  # rows come ordered by series: one key per series, not per row
+                head = r[:6]
+                key = SeriesKey(r[0], Finish(r[1]), r[2], r[3], r[4], CURRENCY_BY_CODE.get(r[5], "?"))
+                rows = grouped.setdefault(key, [])
+            rows.append(r[6:])
         return {key: _points(rows) for key, rows in grouped.items()}
 
     async def printing_series(self, printing_id: int, source_id: int, condition: int, currency: int,
@@ -180,9 +204,7 @@ class SqlHistoryQueries:
         """One printing's points for one source/condition/currency: a single primary-key range scan."""
         params = {"printing": printing_id, "source": source_id, "condition": condition, "currency": currency,
                   "since": epoch(since) if since is not None else _BEFORE_ANY}
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(_PRINTING_SERIES, params)).tuples().all()
-        return _points(rows)
+        return _points(await self._rows(_PRINTING_SERIES, params, _PRINTING_SERIES.text, params))
 
     async def source_names(self) -> list[str]:
         async with self._engine.connect() as conn:

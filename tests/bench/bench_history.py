@@ -26,7 +26,7 @@ from core.models import Game  # noqa: E402
 from core.services import CatalogService  # noqa: E402
 from storage.catalog_repo import SqlCatalogRepository  # noqa: E402
 from storage.db import create_engine  # noqa: E402
-from storage.history_repo import SqlHistoryQueries  # noqa: E402
+from storage.history_repo import _PRINTING_SERIES, SqlHistoryQueries  # noqa: E402
 from storage.price_queries import SqlPriceQueries  # noqa: E402
 
 SAMPLES = 300
@@ -93,6 +93,7 @@ async def main() -> None:
 
     engine = create_engine(f"sqlite+aiosqlite:///{db}")
     history_q, price_q = SqlHistoryQueries(engine), SqlPriceQueries(engine)
+    pooled_q = SqlHistoryQueries(engine, inline_reads=False)  # the thread path, for comparison
     raw = sqlite3.connect(db)
     cards = sorted({k.card_id for k in keys})
     random.seed(7)
@@ -107,6 +108,8 @@ async def main() -> None:
         bare = [t for cid in sample for t in timed_sync(lambda cid=cid: raw.execute(CARD_SERIES_SQL, (cid, since_s)).fetchall(), 1)]
         print(row(f"1-year history of one card, {label}", ours, bare))
         print(row(f"  raw sqlite3, same SQL, {label}", bare))
+    pooled = [t for cid in sample for t in await timed(lambda cid=cid: pooled_q.series(cid, since), 1)]
+    print(row("  the same through aiosqlite's thread, warm", pooled, bare))
     printing_sql = ("SELECT ts, market_cents, low_cents, high_cents, sample_size FROM price_history WHERE printing_id = ? "
                     "AND source_id = 1 AND condition = 0 AND currency = 1 AND ts >= ? ORDER BY ts")
     pids = random.sample(ids, SAMPLES)
@@ -115,6 +118,20 @@ async def main() -> None:
         bare = [t for pid in pids for t in timed_sync(lambda pid=pid: raw.execute(printing_sql, (pid, since_s)).fetchall(), 1)]
         print(row(f"1-year history of one printing, {label}", ours, bare))
         print(row(f"  raw sqlite3, same SQL, {label}", bare))
+    pooled = [t for pid in pids for t in await timed(lambda pid=pid: pooled_q.printing_series(pid, 1, 0, 1, since), 1)]
+    print(row("  the same through aiosqlite's thread, warm", pooled, bare))
+    reader, sql = history_q._inline, _PRINTING_SERIES.text
+    rows_only = [t for pid in pids for t in await timed(lambda pid=pid: reader.fetch(sql, {
+        "printing": pid, "source": 1, "condition": 0, "currency": 1, "since": since_s}), 1)]
+    print(row("  of which the rows alone (no Decimal/datetime)", rows_only, bare))
+    fresh = random.sample(cards, SAMPLES)  # not read yet: as cold as this run gets
+
+    async def read_fresh_cards() -> None:
+        for cid in fresh:
+            await history_q.series(cid, None)
+
+    print(f"  event-loop lag while reading {SAMPLES} more cards' whole history on the loop's thread:"
+          f" max {await loop_lag(read_fresh_cards):.1f} ms")
     latest_sql = ("SELECT c.canonical_id, p.finish, p.variant, s.name, l.condition, l.currency, l.ts, l.market_cents,"
                   " l.low_cents, l.mid_cents, l.high_cents, l.sample_size FROM latest_prices l JOIN printings p ON"
                   " p.id = l.printing_id JOIN cards c ON c.id = p.card_id JOIN data_sources s ON s.id = l.source_id"
@@ -155,18 +172,22 @@ async def main() -> None:
     bare = timed_sync(bare_chart, 15)
     print(row("chart render, 1-year series (365 points)", ours, bare))
     print(row("  bare matplotlib line chart, same data", bare))
-    print(f"  event-loop lag while rendering in a worker thread: max {await loop_lag(spec):.1f} ms")
+    async def ten_charts(renderer=None) -> None:  # noqa: ANN001
+        for _ in range(10):
+            await (asyncio.to_thread(render_chart, spec) if renderer is None else renderer(spec))
+
+    print(f"  event-loop lag while rendering in a worker thread: max {await loop_lag(ten_charts):.1f} ms")
     from bot.chart_pool import ProcessChartRenderer
 
     pool = ProcessChartRenderer(1)
     await pool(spec)  # start the worker outside the measurement
     print(f"  event-loop lag while rendering in a worker process (the service default): "
-          f"max {await loop_lag(spec, pool):.1f} ms")
+          f"max {await loop_lag(lambda: ten_charts(pool)):.1f} ms")
     pool.close()
 
 
-async def loop_lag(spec: ChartSpec, renderer=None) -> float:  # noqa: ANN001
-    """Max lateness of a 5 ms ticker while ten charts render off the loop."""
+async def loop_lag(work) -> float:  # noqa: ANN001 - an async callable
+    """Max lateness of a 5 ms ticker while `work` runs."""
     worst = 0.0
     stop = asyncio.Event()
 
@@ -178,11 +199,8 @@ async def loop_lag(spec: ChartSpec, renderer=None) -> float:  # noqa: ANN001
             worst = max(worst, (time.perf_counter() - started - 0.005) * 1000)
 
     task = asyncio.create_task(ticker())
-    for _ in range(10):
-        if renderer is None:
-            await asyncio.to_thread(render_chart, spec)
-        else:
-            await renderer(spec)
+    await asyncio.sleep(0)
+    await work()
     stop.set()
     await task
     return worst
