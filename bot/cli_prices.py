@@ -16,7 +16,7 @@ from core.identity.listings import identify, parse_title
 from core.mapping import PrintingKey
 from core.models import Finish, Game, utcnow
 from core.prices import PRICE_SOURCES, day_start
-from core.search import NotFound, Resolved, SearchFilters
+from core.search import Resolved, SearchFilters
 from core.sources import cardmarket
 from core.sources.files import FolderTransport
 from core.sources.http import SourceHttp
@@ -130,7 +130,7 @@ async def cmd_price(args: argparse.Namespace, settings: Settings) -> int:
             data = {"card": None, "candidates": items,
                     "message": getattr(result.outcome, "message", "Several cards match; pick one by id.")}
             output.emit(args.json, data, output.search_text(result, items))
-            return 1 if isinstance(result.outcome, NotFound) else 0
+            return 1  # no price was shown: a script must not read the candidates as an answer
         prices = await app.prices.prices_for(result.outcome.card)
         card_set = index.set_of(prices.card)
     output.emit(args.json, output.prices_dict(prices, card_set), output.prices_text(prices, card_set))

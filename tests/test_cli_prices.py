@@ -30,7 +30,7 @@ def test_price_shows_each_printing_with_currency_and_as_of(demo_db, capsys):
     plain = next(p for p in data["prices"] if p["variant"] == "")
     assert (plain["finish"], plain["source"], plain["market"], plain["currency"]) == ("holofoil", "tcgcsv", "112.35 USD", "USD")
     assert plain["as_of"].startswith("2026-11-20T00:00:00+00:00")
-    assert main(["price", "charizard ex 151"]) == 0
+    assert main(["price", "charizard ex 151"]) == 1  # candidates, not a price: a script must see the difference
     assert "3 cards match" in capsys.readouterr().out
     assert main(["price", "qqqzzzxxx"]) == 1
 
