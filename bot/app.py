@@ -97,7 +97,7 @@ async def build_app(
         deliverer = Deliverer(SqlOutbox(engine), rules, notifiers or {"console": ConsoleNotifier(clock=clock)},
                               delivery_policy(settings), clock=clock)
         renderer = ProcessChartRenderer(settings.history.chart_workers) if settings.history.chart_workers else None
-        history_queries = SqlHistoryQueries(engine)
+        history_queries = SqlHistoryQueries(engine, settings.database.inline_history_reads)
         try:
             yield App(settings, engine, catalog, store, queries, PriceService(queries, clock), collector, http,
                       HistoryService(history_queries, clock, settings.history.max_chart_points, renderer,

@@ -21,6 +21,7 @@ class DatabaseSettings(_Section):
     echo: bool = False
     pool_size: int = Field(5, ge=1, le=100)
     migrate_on_start: bool = True
+    inline_history_reads: bool = True
 
 
 class SearchSettings(_Section):

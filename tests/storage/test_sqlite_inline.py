@@ -131,3 +131,20 @@ async def test_only_sqlite_files_read_inline(tmp_path):
     finally:
         for engine in (memory, postgres, missing):
             await engine.dispose()
+
+
+@pytest.mark.parametrize("inline", [True, False])
+async def test_the_setting_turns_inline_reads_on_and_off_with_the_same_answers(tmp_path, inline):
+    from bot.app import build_app
+    from bot.config import Settings
+
+    settings = Settings.model_validate({"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'app.db'}",
+                                                     "inline_history_reads": inline}})
+    async with build_app(settings) as app:
+        await app.catalog.import_files(SAMPLE_DIR / "pokemon")
+        await app.store.ingest(unit(obs("1", CHARIZARD, "112.35")))
+        card = (await app.catalog.index()).get("sv3pt5-199")
+        [history] = await app.history.history(card, "all", now=DAY2)
+        assert [str(p.market) for p in history.points] == ["112.35"]
+        reader = app.history._queries._inline
+        assert (reader is not None and reader._conn is not None) if inline else reader is None
