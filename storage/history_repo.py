@@ -4,8 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
-from typing import NamedTuple
+from functools import lru_cache, partial
+from itertools import repeat
+from operator import truediv
+from typing import Iterable, NamedTuple
 
 from sqlalchemy import and_, bindparam, case, func, select, text
 from sqlalchemy.dialects import sqlite
@@ -58,9 +60,8 @@ class Mover(NamedTuple):
 class _Interned(dict):
     """key -> value, made once and shared (dict lookups in C on a hit; cleared when full).
 
-    A year of one printing is 365 timestamps and ~1,100 prices; building a datetime and a Decimal for
-    each was over a third of the read. Daily snapshots share their timestamps across every printing and card
-    prices repeat across days and printings, so most lookups hit. Both value types are immutable."""
+    Daily snapshots share their timestamps across every printing, so a year of any printing reads the
+    same 365 datetimes: building one per row was a fifth of the read."""
 
     def __init__(self, make, limit: int) -> None:  # noqa: ANN001 - any one-argument factory
         super().__init__()
@@ -74,15 +75,26 @@ class _Interned(dict):
 
 
 _WHEN = _Interned(from_epoch, 1 << 14)
-# Every price below $1,310.72 fits (where nearly all cards sit); filled only by prices actually read,
-# 22 MiB when full (measured).
-_MONEY = _Interned(lambda cents: None if cents is None else Decimal(cents) / 100, 1 << 17)
+_HUNDRED = Decimal(100)
+_POINT = partial(tuple.__new__, SeriesPoint)  # SeriesPoint(...) without its Python-level __new__
+
+
+def _money(cents: tuple) -> Iterable[Decimal | None]:
+    """A column of cents as exact Decimals; made in C (map over Decimal and division) when it has no gaps.
+
+    Prices were interned like timestamps once, but across 60k printings the table held ~55k Decimals and
+    each lookup missed the CPU cache: 0.28 ms for a year's three columns against 0.17 ms made afresh."""
+    if None in cents:
+        return [None if c is None else Decimal(c) / _HUNDRED for c in cents]
+    return map(truediv, map(Decimal, cents), repeat(_HUNDRED))
 
 
 def _points(rows: list[tuple]) -> list[SeriesPoint]:
-    """(ts, market, low, high, sample_size) rows as points: one comprehension over interned values."""
-    when, money = _WHEN, _MONEY
-    return [SeriesPoint(when[ts], money[m], money[lo], money[hi], n) for ts, m, lo, hi, n in rows]
+    """(ts, market, low, high, sample_size) rows as points, built column by column in C (zip and map)."""
+    if not rows:
+        return []
+    ts, market, low, high, sample = zip(*rows)
+    return list(map(_POINT, zip(map(_WHEN.__getitem__, ts), _money(market), _money(low), _money(high), sample)))
 
 
 # The hottest read (a chart, a stats card): a fixed text statement skips building and compiling a

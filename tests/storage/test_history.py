@@ -112,14 +112,30 @@ async def test_printing_series_reads_one_printing(engine):
     assert [(p.ts, str(p.market)) for p in points] == [(DAY1, "112.35"), (DAY2, "110")]
 
 
-def test_interned_prices_are_exact_and_the_table_stays_bounded():
-    from decimal import Decimal
-
+def test_interned_timestamps_are_shared_and_the_table_stays_bounded():
+    from core.prices import from_epoch
     from storage.history_repo import _Interned
 
-    money = _Interned(lambda cents: None if cents is None else Decimal(cents) / 100, limit=3)
-    assert [money[c] for c in (11235, 99, None, 11235)] == [Decimal("112.35"), Decimal("0.99"), None, Decimal("112.35")]
-    assert money[7] == Decimal("0.07") and len(money) <= 3  # full: cleared, then refilled
+    when = _Interned(from_epoch, limit=3)
+    first = when[1_700_000_000]
+    assert first is when[1_700_000_000] and first.tzinfo is not None  # one object per instant, UTC-aware
+    for ts in (1, 2, 3):
+        when[ts]
+    assert len(when) <= 3  # full: cleared, then refilled
+
+
+def test_points_carry_exact_money_and_keep_gaps():
+    from decimal import Decimal
+
+    from storage.history_repo import _points
+
+    full = _points([(1_700_000_000, 11235, 99, 7, 3), (1_700_086_400, 100, 12300, 5, None)])
+    assert [(p.market, p.low, p.high, p.sample_size) for p in full] == [
+        (Decimal("112.35"), Decimal("0.99"), Decimal("0.07"), 3), (Decimal("1"), Decimal("123"), Decimal("0.05"), None)]
+    assert str(full[0].market) == "112.35" and full[0].ts.isoformat() == "2023-11-14T22:13:20+00:00"
+    gaps = _points([(1_700_000_000, None, 50, None, None)])  # a source without a market or a high price
+    assert (gaps[0].market, gaps[0].low, gaps[0].high) == (None, Decimal("0.5"), None)
+    assert _points([]) == []
 
 
 async def test_trending_leaves_out_moves_that_stand_on_one_sale(engine):
