@@ -6,6 +6,7 @@ every role whose prerequisites are there (chat roles need their token, the api `
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import time
@@ -80,11 +81,30 @@ async def run_service(settings: Settings, roles: list[str] | None, stop: asyncio
         print(f"ready: roles {', '.join(chosen)}", flush=True)
         if ready is not None:
             ready.set()
+        settling = asyncio.create_task(settle_long_lived(app))
         await stop.wait()
+        settling.cancel()
         await shutdown(app, scheduler, closers)
         if http is not None:
             await http.cleanup()
     return chosen
+
+
+async def settle_long_lived(app: App) -> None:
+    """Load the catalog index now rather than on the first user's command, then freeze what is alive.
+
+    The full catalog's index is ~75k long-lived containers, and every full garbage collection walked
+    them: a 40-50 ms stall of the loop each time (measured). gc.freeze() moves everything alive to a
+    permanent generation that collections skip; reference counting still frees it as usual."""
+    try:
+        index = await app.catalog.index()
+    except Exception:  # noqa: BLE001 - the first command loads it again and reports the problem there
+        log.exception("could not load the catalog index at start-up")
+        return
+    gc.collect()  # start-up garbage goes now, not into the permanent generation
+    gc.freeze()
+    log.info("catalog index ready: %d cards; %d long-lived objects kept out of garbage collection",
+             len(index.cards), gc.get_freeze_count())
 
 
 def services_of(app: App):  # noqa: ANN201 - adapters.commands.Services

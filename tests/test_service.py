@@ -141,7 +141,8 @@ async def test_sigterm_mid_ingest_then_restart_loses_and_doubles_nothing(tmp_pat
                                          'tcg_collection_runs_total{outcome="ok",source="tcgcsv"}')
         assert health.status_code == 200 and health.json()["roles"] == ["collector"]
         assert "tcg_outbox_depth 1.0" in scraped.text
-        await stop_service(second)
+        settled = await stop_service(second)
+        assert "catalog index ready: " in settled and "kept out of garbage collection" in settled
         final = counts(db)
         assert final["points"] == final["ledger_points"] == SAMPLE_POINTS
         assert final["alerts"] == 1  # the rule on sv8-238 fired exactly once across both runs

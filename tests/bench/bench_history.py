@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import io
 import random
 import sqlite3
@@ -124,14 +125,14 @@ async def main() -> None:
     rows_only = [t for pid in pids for t in await timed(lambda pid=pid: reader.fetch(sql, {
         "printing": pid, "source": 1, "condition": 0, "currency": 1, "since": since_s}), 1)]
     print(row("  of which the rows alone (no Decimal/datetime)", rows_only, bare))
-    fresh = random.sample(cards, SAMPLES)  # not read yet: as cold as this run gets
+    for label, queries in (("on the loop's thread", history_q), ("through aiosqlite's thread", pooled_q)):
+        fresh = random.sample(cards, SAMPLES)  # not read yet: as cold as this run gets
 
-    async def read_fresh_cards() -> None:
-        for cid in fresh:
-            await history_q.series(cid, None)
+        async def read_fresh_cards(queries=queries, fresh=fresh) -> None:  # noqa: ANN001
+            for cid in fresh:
+                await queries.series(cid, None)
 
-    print(f"  event-loop lag while reading {SAMPLES} more cards' whole history on the loop's thread:"
-          f" max {await loop_lag(read_fresh_cards):.1f} ms")
+        print(f"  event-loop lag, {SAMPLES} more cards' whole history {label}: {await loop_lag(read_fresh_cards)}")
     latest_sql = ("SELECT c.canonical_id, p.finish, p.variant, s.name, l.condition, l.currency, l.ts, l.market_cents,"
                   " l.low_cents, l.mid_cents, l.high_cents, l.sample_size FROM latest_prices l JOIN printings p ON"
                   " p.id = l.printing_id JOIN cards c ON c.id = p.card_id JOIN data_sources s ON s.id = l.source_id"
@@ -176,20 +177,29 @@ async def main() -> None:
         for _ in range(10):
             await (asyncio.to_thread(render_chart, spec) if renderer is None else renderer(spec))
 
-    print(f"  event-loop lag while rendering in a worker thread: max {await loop_lag(ten_charts):.1f} ms")
+    print(f"  event-loop lag while rendering in a worker thread: {await loop_lag(ten_charts)}")
     from bot.chart_pool import ProcessChartRenderer
 
     pool = ProcessChartRenderer(1)
     await pool(spec)  # start the worker outside the measurement
     print(f"  event-loop lag while rendering in a worker process (the service default): "
-          f"max {await loop_lag(lambda: ten_charts(pool)):.1f} ms")
+          f"{await loop_lag(lambda: ten_charts(pool))}")
     pool.close()
 
 
-async def loop_lag(work) -> float:  # noqa: ANN001 - an async callable
-    """Max lateness of a 5 ms ticker while `work` runs."""
+async def loop_lag(work) -> str:  # noqa: ANN001 - an async callable
+    """Max lateness of a 5 ms ticker while `work` runs, and the longest garbage collection meanwhile
+    (a collection holds the GIL: it stalls the loop whichever thread triggers it)."""
     worst = 0.0
     stop = asyncio.Event()
+    pauses: list[float] = []
+    began = [0.0]
+
+    def on_gc(phase: str, _info: dict) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            pauses.append((time.perf_counter() - began[0]) * 1000)
 
     async def ticker():
         nonlocal worst
@@ -200,10 +210,14 @@ async def loop_lag(work) -> float:  # noqa: ANN001 - an async callable
 
     task = asyncio.create_task(ticker())
     await asyncio.sleep(0)
-    await work()
+    gc.callbacks.append(on_gc)
+    try:
+        await work()
+    finally:
+        gc.callbacks.remove(on_gc)
     stop.set()
     await task
-    return worst
+    return f"max {worst:.1f} ms (longest GC pause {max(pauses, default=0):.1f} ms of {len(pauses)})"
 
 
 if __name__ == "__main__":
