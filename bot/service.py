@@ -65,6 +65,9 @@ async def run_service(settings: Settings, roles: list[str] | None, stop: asyncio
             engine=app.engine if "collector" in chosen else None,
             deliverer=app.deliverer if "deliverer" in chosen else None,
             history=app.history if "evaluator" in chosen else None)
+        if settings.search.catalog_refresh_minutes:
+            scheduler.add_job(refresh_catalog_job, "interval", minutes=settings.search.catalog_refresh_minutes,
+                              args=[app], id="catalog", name="refresh the catalog index")
         if "evaluator" in chosen:
             scheduler.add_job(evaluate_job, "interval", seconds=settings.alerts.evaluate_interval_seconds, args=[app],
                               id="evaluate", name="evaluate alerts", next_run_time=utcnow() + timedelta(seconds=2))
@@ -101,10 +104,26 @@ async def settle_long_lived(app: App) -> None:
     except Exception:  # noqa: BLE001 - the first command loads it again and reports the problem there
         log.exception("could not load the catalog index at start-up")
         return
-    gc.collect()  # start-up garbage goes now, not into the permanent generation
-    gc.freeze()
+    freeze_long_lived()
     log.info("catalog index ready: %d cards; %d long-lived objects kept out of garbage collection",
              len(index.cards), gc.get_freeze_count())
+
+
+async def refresh_catalog_job(app: App) -> None:
+    """Pick up a catalog import made by another process (the index holds no reference cycles, so a
+    replaced, frozen index is still freed by reference counting)."""
+    try:
+        if await app.catalog.refresh_if_changed():
+            index = await app.catalog.index()
+            freeze_long_lived()
+            log.info("catalog changed: search index rebuilt with %d cards", len(index.cards))
+    except Exception:  # noqa: BLE001 - the old index keeps serving; the next check tries again
+        log.exception("could not refresh the catalog index")
+
+
+def freeze_long_lived() -> None:
+    gc.collect()  # garbage goes now, not into the permanent generation
+    gc.freeze()
 
 
 def services_of(app: App):  # noqa: ANN201 - adapters.commands.Services

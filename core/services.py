@@ -15,6 +15,7 @@ class CatalogService:
     def __init__(self, repository: CatalogRepository) -> None:
         self._repository = repository
         self._index: CatalogIndex | None = None
+        self._version: tuple = ()
         self._lock = asyncio.Lock()
 
     async def import_files(self, pokemon: Path | None = None, onepiece: Path | None = None) -> list[ImportReport]:
@@ -30,9 +31,23 @@ class CatalogService:
     async def index(self) -> CatalogIndex:
         async with self._lock:
             if self._index is None:
-                sets, cards = await self._repository.load_catalog()
-                self._index = await asyncio.to_thread(CatalogIndex, sets, cards)
+                self._index = await self._load()
             return self._index
+
+    async def refresh_if_changed(self) -> bool:
+        """Rebuild the index when the stored catalog changed since it was loaded (an import run by another
+        process: new sets on release day become searchable and priceable without a restart)."""
+        if self._index is None:
+            return False  # nothing loaded yet: the first use loads what is there
+        if await self._repository.catalog_version() == self._version:
+            return False
+        self._index = await self._load()  # not under the lock: searches use the old index until this one is ready
+        return True
+
+    async def _load(self) -> CatalogIndex:
+        self._version = await self._repository.catalog_version()  # read first: a change meanwhile shows next time
+        sets, cards = await self._repository.load_catalog()
+        return await asyncio.to_thread(CatalogIndex, sets, cards)
 
     async def search(self, query: object, filters: SearchFilters | None = None, limit: int = 25) -> SearchResult:
         return (await self.index()).search(query, filters or SearchFilters(), limit)

@@ -65,6 +65,14 @@ class SqlCatalogRepository:
         loaded_cards = [_card_from_row(r, by_id[r.set_id].code) for r in card_rows]
         return loaded_sets, loaded_cards
 
+    async def catalog_version(self) -> tuple:
+        """Changes whenever an import, from any process, adds or changes a set or a card (an import stamps
+        `updated_at` on changed rows only): two small aggregate scans, ~10 ms on the full catalog."""
+        async with self._engine.connect() as conn:
+            versions = [(await conn.execute(select(func.count(), func.max(t.c.updated_at)).select_from(t))).one()
+                        for t in (tcg_sets, cards)]
+        return tuple(value for row in versions for value in row)
+
     async def card_count(self) -> int:
         async with self._engine.connect() as conn:
             return int((await conn.execute(select(func.count()).select_from(cards))).scalar_one())

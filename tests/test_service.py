@@ -166,3 +166,30 @@ def _add_rule(db: Path) -> None:
 
     asyncio.run(go())
 
+
+
+async def test_the_catalog_job_rebuilds_the_index_after_an_import_elsewhere(tmp_path, caplog):
+    import gc
+    import logging
+
+    from bot.app import build_app
+    from bot.config import Settings
+    from bot.service import refresh_catalog_job
+    from core.services import CatalogService
+    from storage.catalog_repo import SqlCatalogRepository
+
+    settings = Settings.model_validate({"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'svc.db'}"}})
+    caplog.set_level(logging.INFO, logger="bot.service")
+    try:
+        async with build_app(settings) as app:
+            await app.catalog.import_files(SAMPLE_DIR / "pokemon")
+            assert (await app.catalog.index()).get("OP05-119_p1") is None
+            await refresh_catalog_job(app)
+            assert "rebuilt" not in caplog.text  # nothing changed: nothing rebuilt
+            await CatalogService(SqlCatalogRepository(app.engine)).import_files(onepiece=SAMPLE_DIR / "onepiece")
+            await refresh_catalog_job(app)
+            assert "catalog changed: search index rebuilt with 39 cards" in caplog.text
+            result = await app.catalog.search("OP05-119_p1")
+            assert result.outcome.card.canonical_id == "OP05-119_p1"
+    finally:
+        gc.unfreeze()  # the job froze this test process's objects; give them back to the collector

@@ -83,3 +83,24 @@ def test_missing_catalog_path_is_a_clear_error(tmp_path: Path):
 
     with pytest.raises(CatalogFormatError, match="No pokemontcg.io card files"):
         read_pokemon(tmp_path)
+
+
+async def test_a_running_service_picks_up_an_import_made_by_another_process(engine):
+    """Release day: the operator imports the new set with the CLI while the bot runs."""
+    running = CatalogService(SqlCatalogRepository(engine))
+    assert await running.refresh_if_changed() is False  # nothing loaded yet: the first use loads
+    await running.import_files(SAMPLE_DIR / "pokemon")
+    assert (await running.index()).get("OP05-119") is None
+    cli = CatalogService(SqlCatalogRepository(engine))  # the other process
+    await cli.import_files(onepiece=SAMPLE_DIR / "onepiece")
+    assert await running.refresh_if_changed() is True
+    assert (await running.index()).get("OP05-119").name == "Monkey.D.Luffy"
+    assert await running.refresh_if_changed() is False  # nothing new: no rebuild
+
+    await cli.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")  # the same files again
+    assert await running.refresh_if_changed() is False
+    batch = read_pokemon(SAMPLE_DIR / "pokemon")
+    batch.cards["sv3pt5-199"] = replace(batch.cards["sv3pt5-199"], rarity="SIR")  # an upstream fix
+    await SqlCatalogRepository(engine).upsert_catalog(batch)
+    assert await running.refresh_if_changed() is True
+    assert (await running.index()).get("sv3pt5-199").rarity == "SIR"
