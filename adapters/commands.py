@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Awaitable, Callable
 
+from adapters.alert_words import read_alert_words
 from adapters.replies import (
     CardReply,
     ChartReply,
@@ -72,9 +73,13 @@ class Command:
     run: Handler
     admin_only: bool = False  # Discord: hidden behind Manage Server by default; the core checks anyway
     private_only: bool = False  # the reply is a secret: platforms without private replies in groups refuse there
+    # Text platforms: a reader of natural phrasing ("down 15% in 7 days") tried before the params are
+    read_words: Callable[[str], tuple[str, dict[str, str]] | None] | None = None
 
     def parse(self, text: str) -> dict[str, str]:
         """Free text -> args: trailing simple params are read from the end, the rest is the card/query."""
+        if self.read_words is not None and (found := self.read_words(text)) is not None:
+            return {self.params[0].name: found[0], **found[1]}
         words = text.split()
         args: dict[str, str] = {}
         by_name = {p.name: p for p in self.params}
@@ -341,9 +346,12 @@ async def _alert_add(services: Services, call: Invocation) -> Reply:
         return card
     kind, value = call.args.get("kind"), call.args.get("value")
     if not kind:
-        return ErrorReply(message="Which alert? e.g. “below 95”, “above 150”, “pct_move -15”, “n_day_low 30”.")
+        return ErrorReply(message="Which alert? e.g. “below 95”, “above 150 EUR”, “down 15% in 7 days”, “up 20%”, "
+                                  "“new 30-day low”.")
     kwargs = {"threshold": value} if kind in ("below", "above") else {"percent": value} if kind == "pct_move" else (
         {"window_days": value} if kind == "n_day_low" and value else {})
+    if kind == "pct_move" and call.args.get("window"):
+        kwargs["window_days"] = call.args["window"]
     rule_id = await services.alerts.add_rule(call.caller, card, kind, finish=_finish(call.args.get("finish")),
                                              condition=said, currency=(call.args.get("currency") or "USD").upper(),
                                              **kwargs)
@@ -545,8 +553,9 @@ CATALOG: tuple[Command, ...] = (
                     ("below", "above", "pct_move", "n_day_low", "availability")),
         Param("value", "price (below/above), percent (pct_move) or days (n_day_low)", "price", False, after="kind"),
         Param("currency", f"{', '.join(CURRENCIES)} (USD unless you say; Cardmarket prices are EUR)", "currency", False,
-              after="value")),
-        _alert_add),
+              after="value"),
+        Param("window", "days a percent move may take (default 7)", "int", False, after="value")),
+        _alert_add, read_words=read_alert_words),
     Command("alert list", "your alerts", (), _alert_list),
     Command("alert remove", "remove one of your alerts", (Param("id", "the alert number", "int"),), _alert_remove),
     Command("alert history", "when an alert fired", (Param("id", "the alert number", "int"),), _alert_history),

@@ -165,15 +165,18 @@ def bind(tree: app_commands.CommandTree, services: Services) -> Binder:
     alert = app_commands.Group(name="alert", description="price alerts")
 
     @alert.command(name="add", description=_t(COMMANDS["alert add"].help))
-    @app_commands.describe(card="the card", kind="when to tell you", value="price, percent or days",
+    @app_commands.describe(card="the card", kind="when to tell you",
+                           value="price (below/above), percent (pct move: -15 is down 15%) or days (n day low)",
                            currency="USD unless you say; Cardmarket prices are EUR",
-                           condition="raw (the market price) unless you say: NM, LP ... or a grade like PSA 10")
+                           condition="raw (the market price) unless you say: NM, LP ... or a grade like PSA 10",
+                           days="pct move: the days the move may take (7 unless you say)")
     @app_commands.autocomplete(card=cards)
     @app_commands.choices(kind=KINDS, currency=CURRENCY_CHOICES)
     async def alert_add(interaction: discord.Interaction, card: str, kind: str, value: str | None = None,
-                        currency: str | None = None, condition: str | None = None) -> None:
+                        currency: str | None = None, condition: str | None = None,
+                        days: app_commands.Range[int, 1, 365] | None = None) -> None:
         await binder.run(interaction, "alert add", card=card, kind=kind, value=value, currency=currency,
-                         condition=condition)
+                         condition=condition, window=days)
 
     @alert.command(name="list", description=_t(COMMANDS["alert list"].help))
     async def alert_list(interaction: discord.Interaction) -> None:

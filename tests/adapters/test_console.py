@@ -105,6 +105,22 @@ async def test_alerts_are_private_and_bad_input_is_explained(chat):
     assert "Alert #1 removed" in await chat("/alert remove #1")
 
 
+async def test_alerts_typed_in_words_read_back_as_they_were_meant(chat):
+    """Our confirmation says "down 15% within 7 days": the same words, typed, must make that rule."""
+    assert ("Pikachu ex (sv8-238) Holofoil, down 15% within 14 days."
+            in await chat("/alert add sv8 238 down 15% in 14 days"))
+    assert "Holofoil, up 20% within 7 days." in await chat("/alert add sv8 238 up 20%")
+    assert "Holofoil, a new 30-day low." in await chat("/alert add sv8 238 new 30-day low")
+    assert "Holofoil, at or below 80.00 EUR." in await chat("/alert add sv8 238 under 80 EUR")
+    assert "Holofoil, down 10% within 3 days." in await chat("/alert add sv8 238 pct_move -10 3")
+    listed = await chat("/alert list")
+    assert "down 15% within 14 days" in listed and "a new 30-day low" in listed and "at or below 80.00 EUR" in listed
+    assert "must be between 1 and 365" in await chat("/alert add sv8 238 down 15% in 999 days")  # out of range: named, nothing stored
+    assert (await chat("/alert list")).count("\n  #") == 5
+    assert "Run /alert add ID pct_move -15 14 with one of these ids" in await chat(
+        "/alert add charizard ex 151 down 15% in 14 days")  # a choice keeps the rule, in words the parser reads
+
+
 async def test_watchlist_flow(chat):
     assert "Now watching Pikachu ex" in await chat("/watch sv8 238")
     assert "Already watching" in await chat("/watch sv8 238")

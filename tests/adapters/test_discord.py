@@ -188,6 +188,12 @@ async def test_alert_add_offers_currencies_and_confirms_the_rule_in_words(bot):
         {"name": "kind", "type": 3, "value": "below"}, {"name": "value", "type": 3, "value": "250"},
         {"name": "currency", "type": 3, "value": "EUR"}], sub="add"))
     assert "Pikachu ex (sv8-238) Holofoil, at or below 250.00 EUR." in call.data["content"]
+    days = next(o for o in add["options"] if o["name"] == "days")
+    assert (days["type"], days.get("min_value"), days.get("max_value")) == (4, 1, 365) and not days.get("required")
+    [call] = await bot["send"](interaction("alert", card_option("sv8-238") + [
+        {"name": "kind", "type": 3, "value": "pct_move"}, {"name": "value", "type": 3, "value": "-15"},
+        {"name": "days", "type": 4, "value": 14}], sub="add"))
+    assert "Pikachu ex (sv8-238) Holofoil, down 15% within 14 days." in call.data["content"]
 
 
 async def _alert_and_drop(bot, user_id: int) -> None:

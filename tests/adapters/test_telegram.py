@@ -133,6 +133,11 @@ async def test_inline_mode_lists_cards_with_thumbnails_and_prices(tg):
     assert any("289.99 USD" in r["input_message_content"]["message_text"] for r in results)
 
 
+async def test_an_alert_typed_in_words(tg):
+    reply = await say(tg, command("/alert add sv8 238 drops 20% in 3 days"))
+    assert "Pikachu ex (sv8-238) Holofoil, down 20% within 3 days." in reply.params["text"]
+
+
 async def test_alert_list_buttons_pause_only_your_own(tg):
     await say(tg, command("/alert add sv8 238 below 250"))
     listing = await say(tg, command("/alert list"))
