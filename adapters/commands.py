@@ -245,7 +245,8 @@ async def _chart(services: Services, call: Invocation) -> Reply:
     period = call.args.get("period") or "30d"
     condition = parse_condition(said) if said else None
     index = await services.catalog.index()
-    png = await services.history.chart(card, index.set_of(card), period, call.args.get("source"), condition=condition)
+    png = await services.history.chart(card, index.set_of(card), period, call.args.get("source"),
+                                       call.args.get("theme"), condition=condition)
     graded = f" · {condition_label(condition)}" if condition is not None else ""
     return ChartReply(card=card, png=png, caption=f"{card.name} · {card.canonical_id}{graded} · {period}")
 
@@ -543,7 +544,8 @@ CATALOG: tuple[Command, ...] = (
                     tuple(f.value for f in Finish)),
         Param("condition", "only this condition or grade (NM, PSA 10 ...)", "text", False)), _price),
     Command("card", "card details: prices, changes, all-time high and low", (CARD,), _card),
-    Command("chart", "price-history chart", (CARD, Param("period", "7d, 30d, 3m, 1y or all", "period", False)), _chart),
+    Command("chart", "price-history chart", (CARD, Param("period", "7d, 30d, 3m, 1y or all", "period", False),
+                                             Param("theme", "dark or light", "choice", False, ("dark", "light"))), _chart),
     Command("search", "find cards", (Param("query", "what to look for"), Param("game", "pokemon or onepiece", "game", False)), _search),
     Command("watch", "add a card to your watchlist", (CARD,), _watch),
     Command("unwatch", "remove a watchlist entry", (Param("id", "the number from /watchlist", "int"),), _unwatch),

@@ -102,7 +102,7 @@ async def build_app(
             yield App(settings, engine, catalog, store, queries, PriceService(queries, clock), collector, http,
                       HistoryService(history_queries, clock, settings.history.max_chart_points, renderer,
                                      timedelta(seconds=settings.history.trending_cache_seconds),
-                                     settings.history.trending_min_sample),
+                                     settings.history.trending_min_sample, settings.history.chart_theme),
                       alerts, deliverer, ApiKeyService(SqlApiKeys(engine), alerts.user, settings.api.max_keys_per_user,
                                                        clock))
         finally:

@@ -73,14 +73,17 @@ async def render_in_thread(spec: ChartSpec) -> bytes:
 class HistoryService:
     def __init__(self, queries: HistoryQueries, clock: Callable[[], datetime] = utcnow,
                  max_chart_points: int = 400, renderer: ChartRenderer | None = None,
-                 trending_cache: timedelta = timedelta(0), trending_min_sample: int = THIN_SAMPLE) -> None:
+                 trending_cache: timedelta = timedelta(0), trending_min_sample: int = THIN_SAMPLE,
+                 chart_theme: str = "dark") -> None:
         """`renderer`: how a chart leaves the event loop (a worker thread by default; the service uses a
         process pool, because matplotlib holds the GIL long enough to stall a busy loop).
         `trending_cache`: how long a trending list is reused (a pass over every series takes ~0.5 s on a
         full catalog, and prices change at most a few times a day).
         `trending_min_sample`: the fewest listings/sales behind either price of a move, where the source
-        reports them (eBay): a spike on one sale is not a trend. Sources without counts are not filtered."""
+        reports them (eBay): a spike on one sale is not a trend. Sources without counts are not filtered.
+        `chart_theme`: the theme of a chart nobody chose one for (the operator's `[history] chart_theme`)."""
         self._queries = queries
+        self._theme = chart_theme
         self._clock = clock
         self._max_points = max_chart_points
         self._render = renderer or render_in_thread
@@ -115,10 +118,11 @@ class HistoryService:
         return out
 
     async def chart(self, card: Card, card_set: CardSet | None, period: str | None = "30d",
-                    source: str | None = None, theme: str = "dark", now: datetime | None = None,
+                    source: str | None = None, theme: str | None = None, now: datetime | None = None,
                     condition: int | None = None) -> bytes:
         """PNG of the plain printings' prices (the raw market price unless a condition or grade is asked for);
         rendered off the event loop."""
+        theme = theme or self._theme
         if theme not in charts.THEMES:
             raise HistoryError(f"Unknown theme “{theme}”. Use dark or light.")
         histories = [h for h in await self.history(card, period, source, condition, now=now)

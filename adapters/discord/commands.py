@@ -24,6 +24,7 @@ KINDS = [app_commands.Choice(name=k.replace("_", " "), value=k) for k in ("below
                                                                          "availability")]
 CURRENCY_CHOICES = [app_commands.Choice(name=c, value=c) for c in CURRENCIES]
 FINISHES = [app_commands.Choice(name=f.label, value=f.value) for f in Finish]
+THEMES = [app_commands.Choice(name=t, value=t) for t in ("dark", "light")]
 LISTS = [app_commands.Choice(name=k.replace("_", " "), value=k) for k in ("gainers", "losers", "most_watched")]
 
 
@@ -134,12 +135,14 @@ def bind(tree: app_commands.CommandTree, services: Services) -> Binder:
 
     @tree.command(name="chart", description=_t(COMMANDS["chart"].help))
     @app_commands.describe(card="the card", period="how far back", source="only this source",
-                           condition="raw (the market price) unless you say: NM, LP ... or a grade like PSA 10")
+                           condition="raw (the market price) unless you say: NM, LP ... or a grade like PSA 10",
+                           theme="dark or light (the server's default unless you say)")
     @app_commands.autocomplete(card=cards)
-    @app_commands.choices(period=PERIODS)
+    @app_commands.choices(period=PERIODS, theme=THEMES)
     async def chart(interaction: discord.Interaction, card: str, period: str = "30d", source: str | None = None,
-                    condition: str | None = None) -> None:
-        await binder.run_slow(interaction, "chart", card=card, period=period, source=source, condition=condition)
+                    condition: str | None = None, theme: str | None = None) -> None:
+        await binder.run_slow(interaction, "chart", card=card, period=period, source=source, condition=condition,
+                              theme=theme)
 
     @tree.command(name="search", description=_t(COMMANDS["search"].help))
     @app_commands.describe(query="what to look for", game="only this game", set="set id or code", rarity="rarity")

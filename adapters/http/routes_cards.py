@@ -89,7 +89,9 @@ async def price_history(request: Request, card_id: CardId,
 
 @router.get("/cards/{card_id}/chart.png", response_class=Response, responses=PNG, summary="Price chart image")
 async def chart(request: Request, card_id: CardId, period: Literal["7d", "30d", "3m", "1y", "all"] = "30d",
-                source: Source = None, theme: Literal["dark", "light"] = "dark",
+                source: Source = None,
+                theme: Annotated[Literal["dark", "light"] | None,
+                                 Query(description="default: the server's [history] chart_theme")] = None,
                 condition: Annotated[s.ConditionName | None, Query(description="raw = the market price")] = None
                 ) -> Response:
     services = _services(request)

@@ -132,3 +132,28 @@ async def test_the_service_renders_charts_in_a_worker_process():
         assert png_size(await renderer(spec)) == (800, 450)
     finally:
         renderer.close()
+
+
+async def test_a_chart_nobody_chose_a_theme_for_has_the_operators_theme(sample_index):
+    from core.history_service import HistoryService
+    from core.models import Finish
+    from storage.history_repo import SeriesKey
+
+    class Queries:
+        async def series(self, *args, **kwargs):
+            return {SeriesKey(1, Finish.HOLOFOIL, "", "tcgcsv", 0, "USD"): series(30)}
+
+        async def source_names(self):
+            return ["tcgcsv"]
+
+    themes = []
+
+    async def renderer(spec):
+        themes.append(spec.theme)
+        return render_chart(spec)
+
+    card = sample_index.get("sv3pt5-199")
+    service = HistoryService(Queries(), clock=lambda: NOW, renderer=renderer, chart_theme="light")
+    await service.chart(card, sample_index.set_of(card), "30d")  # [history] chart_theme = "light"
+    await service.chart(card, sample_index.set_of(card), "30d", theme="dark")  # someone asked for dark
+    assert themes == ["light", "dark"]
