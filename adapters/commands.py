@@ -27,7 +27,7 @@ from core.api_keys import ApiKeyService
 from core.alert_service import AlertService, Caller, FeedSpec, PermissionDenied, parse_condition, take_condition
 from core.alerts import RuleError, watched_for
 from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, HistoryService
-from core.models import Card, Finish, Game, printing_label, utcnow
+from core.models import Card, Finish, Game, parse_finish, printing_label, take_finish, utcnow
 from core.price_service import PriceService, format_age
 from core.prices import CURRENCIES, RAW_MARKET, condition_label
 from core.pricing import PERIODS
@@ -160,13 +160,11 @@ def _game(raw: str | None) -> Game | None:
 def _finish(raw: str | None) -> Finish | None:
     if not raw:
         return None
-    key = raw.strip().lower().replace(" ", "_").replace("-", "_")
-    aliases = {"holo": "holofoil", "reverse": "reverse_holofoil", "reverse_holo": "reverse_holofoil",
-               "1st": "1st_edition"}
     try:
-        return Finish(aliases.get(key, key))
-    except ValueError as err:
-        raise RuleError(f"Unknown finish “{raw}”. Use one of: {', '.join(f.value for f in Finish)}.") from err
+        return parse_finish(raw)
+    except ValueError:
+        raise RuleError(f"Unknown finish “{raw}”. Use one of: {', '.join(f.value for f in Finish)} "
+                        "(or reverse holo, holo, 1st edition ...).") from None
 
 
 async def card_reply(services: Services, card: Card, finish: Finish | None = None,
@@ -198,31 +196,35 @@ def _money(cents: int | None, currency: str) -> str | None:
 # ---------------------------------------------------------------- commands
 
 
-def _card_and_condition(call: Invocation) -> tuple[str | None, str | None]:
-    """The card text and the condition asked for: the option when given, else one typed inside the card text
-    ('/price charizard ex 151 psa 10')."""
-    query, condition = call.args.get("card"), call.args.get("condition")
-    return (query, condition) if condition or not query else take_condition(query)
+def _card_words(call: Invocation) -> tuple[str | None, str | None, Finish | None]:
+    """The card text, and the condition and finish asked for: the options when given, else typed inside the
+    card text ('/price charizard ex 151 psa 10', '/watch charmander 151 reverse holo')."""
+    query, condition, finish = call.args.get("card"), call.args.get("condition"), _finish(call.args.get("finish"))
+    if query and not condition:
+        query, condition = take_condition(query)
+    if query and finish is None:
+        query, finish = take_finish(query)
+    return query, condition, finish
 
 
 async def _price(services: Services, call: Invocation) -> Reply:
-    query, said = _card_and_condition(call)
+    query, said, finish = _card_words(call)
     card = await resolve(services, query, "price")
     if isinstance(card, Reply):
         return card
     condition = parse_condition(said) if said else None
-    return await card_reply(services, card, _finish(call.args.get("finish")), condition)
+    return await card_reply(services, card, finish, condition)
 
 
 async def _card(services: Services, call: Invocation) -> Reply:
     """Details: prices plus the main series' statistics (change, all-time high/low, trend); of one grade or
     condition when one is typed with the card."""
-    query, said = _card_and_condition(call)
+    query, said, finish = _card_words(call)
     card = await resolve(services, query, "card")
     if isinstance(card, Reply):
         return card
     condition = parse_condition(said) if said else None
-    reply = await card_reply(services, card, condition=condition)
+    reply = await card_reply(services, card, finish, condition)
     histories = [h for h in await services.history.history(card, "all", condition=condition) if h.stats and not h.variant]
     if not histories:
         return reply
@@ -238,7 +240,7 @@ async def _card(services: Services, call: Invocation) -> Reply:
 
 
 async def _chart(services: Services, call: Invocation) -> Reply:
-    query, said = _card_and_condition(call)
+    query, said, _ = _card_words(call)  # a chart shows every plain finish
     card = await resolve(services, query, "chart")
     if isinstance(card, Reply):
         return card
@@ -265,15 +267,16 @@ async def _search(services: Services, call: Invocation) -> Reply:
 
 
 async def _watch(services: Services, call: Invocation) -> Reply:
-    query, said = _card_and_condition(call)
+    query, said, finish = _card_words(call)
     card = await resolve(services, query, "watch")
     if isinstance(card, Reply):
         return card
-    added = await services.alerts.watch(call.caller, card, _finish(call.args.get("finish")), said)
+    finish = (await services.alerts.printing(card, finish)).finish  # the default one, or refused when unpriced
+    added = await services.alerts.watch(call.caller, card, finish, said)
     verb = "Now watching" if added else "Already watching"
     grade = parse_condition(said) if said else RAW_MARKET
     what = "" if grade == RAW_MARKET else f" · {condition_label(grade)}"
-    return TextReply(text=f"{verb} {card.name} ({card.canonical_id}){what}.", ephemeral=True)
+    return TextReply(text=f"{verb} {card.name} ({card.canonical_id}) {finish.label}{what}.", ephemeral=True)
 
 
 def _id_arg(call: Invocation) -> int | None:
@@ -341,7 +344,7 @@ async def _watchlist(services: Services, call: Invocation) -> Reply:
 
 
 async def _alert_add(services: Services, call: Invocation) -> Reply:
-    query, said = _card_and_condition(call)
+    query, said, finish = _card_words(call)
     card = await resolve(services, query, "alert add")
     if isinstance(card, Reply):
         return card
@@ -353,7 +356,7 @@ async def _alert_add(services: Services, call: Invocation) -> Reply:
         {"window_days": value} if kind == "n_day_low" and value else {})
     if kind == "pct_move" and call.args.get("window"):
         kwargs["window_days"] = call.args["window"]
-    rule_id = await services.alerts.add_rule(call.caller, card, kind, finish=_finish(call.args.get("finish")),
+    rule_id = await services.alerts.add_rule(call.caller, card, kind, finish=finish,
                                              condition=said, currency=(call.args.get("currency") or "USD").upper(),
                                              **kwargs)
     rule = next((r for r in await services.alerts.rules(call.caller) if r.id == rule_id), None)
@@ -592,12 +595,17 @@ GRADE_IN_CARD_TEXT = ("price", "card", "chart", "watch", "alert add")  # the com
 
 
 def choice_keeps(command: str, args: dict[str, str]) -> dict[str, str]:
-    """What re-running a command on the chosen card must keep: every other option, and a grade typed inside
-    the card text ('charizard ex 151 psa 10'), which the chosen card id no longer carries."""
+    """What re-running a command on the chosen card must keep: every other option, and a grade or finish typed
+    inside the card text ('charizard ex 151 psa 10', 'charmander reverse holo'), which the chosen card id no
+    longer carries."""
     keep = {k: v for k, v in args.items() if k != "card"}
-    if command in GRADE_IN_CARD_TEXT and args.get("card") and "condition" not in keep:
-        if said := take_condition(args["card"])[1]:
+    if command in GRADE_IN_CARD_TEXT and args.get("card"):
+        rest, said = take_condition(args["card"])
+        if said and "condition" not in keep:
             keep["condition"] = said
+        finish = take_finish(rest)[1]
+        if finish and "finish" not in keep:
+            keep["finish"] = finish.value
     return keep
 
 

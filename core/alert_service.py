@@ -176,8 +176,19 @@ class AlertService:
             return max(lines, key=lambda l: l.as_of).finish
         return Finish.NORMAL
 
+    async def printing(self, card: Card, finish: Finish | None) -> PrintingKey:
+        """The plain printing asked for, or the default one. A finish the card is not priced in, while it is
+        priced in others, is refused: a rule on it would never fire ('reverse holo' of a holo-only card)."""
+        if finish is None:
+            return PrintingKey(card.canonical_id, await self.default_finish(card))
+        priced = {l.finish for l in await self._prices.latest_prices([card.canonical_id]) if not l.variant}
+        if priced and finish not in priced:
+            raise RuleError(f"{card.name} ({card.canonical_id}) has no {finish.label} prices; it is priced as "
+                            f"{', '.join(sorted(f.label for f in priced))}.")
+        return PrintingKey(card.canonical_id, finish)
+
     async def watch(self, caller: Caller, card: Card, finish: Finish | None = None, condition: str | None = None) -> bool:
-        key = PrintingKey(card.canonical_id, finish or await self.default_finish(card))
+        key = await self.printing(card, finish)
         return await self._accounts.watch(await self.user(caller), key, parse_condition(condition))
 
     async def unwatch(self, caller: Caller, item_id: int) -> None:
@@ -200,7 +211,7 @@ class AlertService:
                          cooldown_hours=self.settings.default_cooldown_hours if cooldown_hours is None else cooldown_hours,
                          confirm_snapshots=self.settings.confirm_snapshots if confirm_snapshots is None else confirm_snapshots,
                          rearm_margin_percent=self.settings.rearm_margin_percent)
-        key = PrintingKey(card.canonical_id, finish or await self.default_finish(card))
+        key = await self.printing(card, finish)
         target = (caller.platform, caller.user_id)
         return await self._rules.create(await self.user(caller), key, parse_condition(condition), source, spec, target,
                                         self.settings.max_rules_per_user)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -43,6 +44,42 @@ _FINISH_LABELS = {
     Finish.UNLIMITED_HOLOFOIL: "Unlimited Holofoil",
     Finish.FOIL: "Foil",
 }
+
+
+F = Finish
+# How collectors write a finish, and the values themselves ("reverse_holofoil"): one table for options
+# and for a finish typed after the card ('/watch charmander 151 reverse holo').
+FINISH_WORDS: dict[str, Finish] = {
+    **{f.value: f for f in Finish}, **{f.value.replace("_", " "): f for f in Finish},
+    "non holo": F.NORMAL, "nonholo": F.NORMAL, "holo": F.HOLOFOIL, "reverse": F.REVERSE_HOLOFOIL,
+    "reverse holo": F.REVERSE_HOLOFOIL, "rev holo": F.REVERSE_HOLOFOIL, "reverse foil": F.REVERSE_HOLOFOIL,
+    "1st": F.FIRST_EDITION, "1st ed": F.FIRST_EDITION, "first edition": F.FIRST_EDITION,
+    "1st edition holo": F.FIRST_EDITION_HOLOFOIL, "1st ed holo": F.FIRST_EDITION_HOLOFOIL,
+    "first edition holo": F.FIRST_EDITION_HOLOFOIL, "unlimited holo": F.UNLIMITED_HOLOFOIL,
+}
+del F
+_FINISH_AT_END = re.compile(  # a space in a phrase also matches "-" or "_" ("non-holo", "reverse_holofoil")
+    r"(?:^|\s)(?P<words>" + "|".join(re.escape(w).replace("_", r"[\s_-]+").replace(r"\ ", r"[\s_-]+")
+                                      for w in sorted(FINISH_WORDS, key=len, reverse=True)) + r")\s*$",
+    re.IGNORECASE)
+
+
+def parse_finish(raw: str) -> Finish:
+    """'reverse holo', 'Reverse Holofoil', '1st edition', 'non-holo' -> the finish; ValueError when none."""
+    key = " ".join(raw.strip().lower().replace("-", " ").replace("_", " ").split())
+    for words in (key, key.replace(" ", "_")):
+        if words in FINISH_WORDS:
+            return FINISH_WORDS[words]
+    raise ValueError(raw)
+
+
+def take_finish(query: str) -> tuple[str, Finish | None]:
+    """A finish typed at the end of a card query: 'charmander 151 reverse holo' -> ('charmander 151',
+    REVERSE_HOLOFOIL). Only at the end, and only with some card text before it."""
+    found = _FINISH_AT_END.search(query)
+    if found is None or not query[:found.start()].strip():
+        return query, None
+    return query[:found.start()].strip(), parse_finish(found["words"])
 
 
 class Condition(enum.StrEnum):

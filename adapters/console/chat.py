@@ -30,7 +30,7 @@ def _rerun_hint(reply: ChoiceReply) -> str:
     """'/alert add ID psa 10 below 80 EUR': the command as typed again, with everything but the card kept."""
     command = COMMANDS.get(reply.command)
     keep = dict(reply.keep)
-    words = [keep.pop("condition")] if "condition" in keep else []
+    words = [keep.pop(k) for k in ("finish", "condition") if k in keep]  # read back from the card text
     words += [keep[p.name] for p in (command.params[1:] if command else ()) if p.name in keep]
     return " ".join([f"/{reply.command}", "ID", *words])
 

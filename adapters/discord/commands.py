@@ -152,10 +152,13 @@ def bind(tree: app_commands.CommandTree, services: Services) -> Binder:
         await binder.run(interaction, "search", query=query, game=game, set=set, rarity=rarity)
 
     @tree.command(name="watch", description=_t(COMMANDS["watch"].help))
-    @app_commands.describe(card="the card", condition="raw, NM, LP ... or a grade like PSA 10")
+    @app_commands.describe(card="the card", condition="raw, NM, LP ... or a grade like PSA 10",
+                           finish="the printing (the card's usual one unless you say)")
     @app_commands.autocomplete(card=cards)
-    async def watch(interaction: discord.Interaction, card: str, condition: str | None = None) -> None:
-        await binder.run(interaction, "watch", card=card, condition=condition)
+    @app_commands.choices(finish=FINISHES)
+    async def watch(interaction: discord.Interaction, card: str, condition: str | None = None,
+                    finish: str | None = None) -> None:
+        await binder.run(interaction, "watch", card=card, condition=condition, finish=finish)
 
     @tree.command(name="unwatch", description=_t(COMMANDS["unwatch"].help))
     async def unwatch(interaction: discord.Interaction, id: int) -> None:  # noqa: A002 - the option users see
@@ -172,14 +175,15 @@ def bind(tree: app_commands.CommandTree, services: Services) -> Binder:
                            value="price (below/above), percent (pct move: -15 is down 15%) or days (n day low)",
                            currency="USD unless you say; Cardmarket prices are EUR",
                            condition="raw (the market price) unless you say: NM, LP ... or a grade like PSA 10",
-                           days="pct move: the days the move may take (7 unless you say)")
+                           days="pct move: the days the move may take (7 unless you say)",
+                           finish="the printing (the card's usual one unless you say)")
     @app_commands.autocomplete(card=cards)
-    @app_commands.choices(kind=KINDS, currency=CURRENCY_CHOICES)
+    @app_commands.choices(kind=KINDS, currency=CURRENCY_CHOICES, finish=FINISHES)
     async def alert_add(interaction: discord.Interaction, card: str, kind: str, value: str | None = None,
                         currency: str | None = None, condition: str | None = None,
-                        days: app_commands.Range[int, 1, 365] | None = None) -> None:
+                        days: app_commands.Range[int, 1, 365] | None = None, finish: str | None = None) -> None:
         await binder.run(interaction, "alert add", card=card, kind=kind, value=value, currency=currency,
-                         condition=condition, window=days)
+                         condition=condition, window=days, finish=finish)
 
     @alert.command(name="list", description=_t(COMMANDS["alert list"].help))
     async def alert_list(interaction: discord.Interaction) -> None:

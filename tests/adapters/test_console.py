@@ -122,6 +122,24 @@ async def test_alerts_typed_in_words_read_back_as_they_were_meant(chat):
         "/alert add charizard ex 151 down 15% in 14 days")  # a choice keeps the rule, in words the parser reads
 
 
+async def test_a_finish_typed_after_the_card_picks_that_printing(chat):
+    """'reverse holo' is a printing, not part of a name: watch, alert and price it, never the plain card."""
+    assert "Now watching Charmander (sv3pt5-4) Reverse Holofoil." in await chat("/watch charmander 151 reverse holo")
+    assert "Now watching Charmander (sv3pt5-4) Normal." in await chat("/watch charmander 151")  # the default: another entry
+    assert ("Charmander (sv3pt5-4) Reverse Holofoil, at or below 2.00 USD."
+            in await chat("/alert add charmander 151 reverse holo below 2"))
+    priced = await chat("/price charmander 151 reverse holo")
+    assert "Reverse Holofoil · tcgcsv" in priced and "Normal · tcgcsv" not in priced
+    refused = await chat("/watch sv8 238 reverse holo")
+    assert "Pikachu ex (sv8-238) has no Reverse Holofoil prices; it is priced as Holofoil." in refused
+    assert "has no Reverse Holofoil prices" in await chat("/alert add sv8 238 reverse holo below 100")
+    watched = await chat("/watchlist")
+    assert watched.count("Charmander") == 2 and "Pikachu" not in watched  # the refusals stored nothing
+    assert (await chat("/alert list")).count("\n  #") == 1
+    assert "Run /alert add ID reverse_holofoil below 80 with one of these ids" in await chat(
+        "/alert add charizard ex 151 reverse holo below 80")  # a choice keeps the finish for the re-run
+
+
 async def test_watchlist_flow(chat):
     assert "Now watching Pikachu ex" in await chat("/watch sv8 238")
     assert "Already watching" in await chat("/watch sv8 238")
@@ -227,8 +245,8 @@ async def test_an_alert_confirms_what_it_waits_for_in_words_and_takes_a_currency
 async def test_a_grade_typed_with_the_card_applies_to_price_watch_and_alerts(chat):
     graded = await chat("/price sv3pt5 199 psa 10")  # not "no card matches"
     assert "No PSA 10 prices yet; these are the prices we have." in graded and "Holofoil · tcgcsv · raw (market)" in graded
-    assert "Now watching Charizard ex (sv3pt5-199) · PSA 10." in await chat("/watch sv3pt5 199 psa 10")
-    assert "Now watching Charizard ex (sv3pt5-199)." in await chat("/watch sv3pt5 199")  # the raw one is another entry
+    assert "Now watching Charizard ex (sv3pt5-199) Holofoil · PSA 10." in await chat("/watch sv3pt5 199 psa 10")
+    assert "Now watching Charizard ex (sv3pt5-199) Holofoil." in await chat("/watch sv3pt5 199")  # the raw one is another entry
     listed = await chat("/watchlist")
     assert "sv3pt5-199 · Holofoil · PSA 10: no price yet" in listed and "sv3pt5-199 · Holofoil: " in listed
     assert "Holofoil · PSA 10, at or above 900.00 USD." in await chat("/alert add charizard ex 151 sir psa 10 above 900")

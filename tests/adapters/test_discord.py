@@ -194,6 +194,10 @@ async def test_alert_add_offers_currencies_and_confirms_the_rule_in_words(bot):
         {"name": "kind", "type": 3, "value": "pct_move"}, {"name": "value", "type": 3, "value": "-15"},
         {"name": "days", "type": 4, "value": 14}], sub="add"))
     assert "Pikachu ex (sv8-238) Holofoil, down 15% within 14 days." in call.data["content"]
+    [call] = await bot["send"](interaction("alert", card_option("sv3pt5-4") + [
+        {"name": "kind", "type": 3, "value": "below"}, {"name": "value", "type": 3, "value": "2"},
+        {"name": "finish", "type": 3, "value": "reverse_holofoil"}], sub="add"))
+    assert "Charmander (sv3pt5-4) Reverse Holofoil, at or below 2.00 USD." in call.data["content"]
 
 
 async def _alert_and_drop(bot, user_id: int) -> None:

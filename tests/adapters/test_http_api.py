@@ -349,6 +349,7 @@ async def test_watchlist_over_the_api_is_the_chat_watchlist(services, keys):
         again = await api.post("/v1/watchlist", json={"card_id": "sv8-238"})
         listed = (await api.get("/v1/watchlist")).json()
         bad = await api.post("/v1/watchlist", json={"card_id": "sv8-238", "condition": "shiny"})
+        unpriced = await api.post("/v1/watchlist", json={"card_id": "sv8-238", "finish": "reverse_holofoil"})
         not_his = await other.delete(f"/v1/watchlist/{added.json()['id']}")
         in_chat = await dispatch(services, COMMANDS["watchlist"], Invocation(watcher, {}))
         removed = await api.delete(f"/v1/watchlist/{added.json()['id']}")
@@ -359,6 +360,7 @@ async def test_watchlist_over_the_api_is_the_chat_watchlist(services, keys):
     assert any(p["market"] == "289.99" and p["currency"] == "USD" for p in item["prices"])
     assert [i["id"] for i in listed["data"]] == [item["id"]] and listed["pagination"]["total"] == 1
     error_of(bad, 422, "validation_error")
+    assert "has no Reverse Holofoil prices; it is priced as Holofoil" in error_of(unpriced, 400, "bad_request")["message"]
     error_of(not_his, 404, "not_found")
     assert any(row.startswith(f"#{item['id']} Pikachu ex") for row in in_chat.rows)
     assert removed.status_code == 204

@@ -85,7 +85,7 @@ async def test_ambiguous_card_gets_a_signed_keyboard_only_the_asker_can_use(tg):
 async def test_a_card_button_keeps_the_other_options_and_a_typed_grade(tg):
     alert = await say(tg, command("/alert add charizard ex 151 below 80 EUR"))
     watch = await say(tg, command("/watch charizard ex 151 psa 10"))
-    for call, expected in ((watch, "Now watching Charizard ex (sv3pt5-199) · PSA 10."),  # the older message too
+    for call, expected in ((watch, "Now watching Charizard ex (sv3pt5-199) Holofoil · PSA 10."),  # the older message too
                            (alert, "Alert #1 set on Charizard ex (sv3pt5-199) Holofoil, at or below 80.00 EUR.")):
         buttons = [row[0] for row in call.params["reply_markup"]["inline_keyboard"]]
         edited = await say(tg, callback(buttons[2]["callback_data"], message_id=call.message_id), "editMessageText")
