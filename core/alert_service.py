@@ -99,6 +99,10 @@ class PricesPort(Protocol):
     async def latest_prices(self, canonical_ids: list[str]) -> list[LatestPrice]: ...
 
 
+class UnpricedPrinting(LookupError):
+    """A finish the card is not priced in (the API answers 404: no such printing to watch)."""
+
+
 CONDITION_WORDS = {"nm": Condition.NEAR_MINT, "near mint": Condition.NEAR_MINT, "lp": Condition.LIGHTLY_PLAYED,
                    "lightly played": Condition.LIGHTLY_PLAYED, "mp": Condition.MODERATELY_PLAYED,
                    "moderately played": Condition.MODERATELY_PLAYED, "hp": Condition.HEAVILY_PLAYED,
@@ -183,8 +187,8 @@ class AlertService:
             return PrintingKey(card.canonical_id, await self.default_finish(card))
         priced = {l.finish for l in await self._prices.latest_prices([card.canonical_id]) if not l.variant}
         if priced and finish not in priced:
-            raise RuleError(f"{card.name} ({card.canonical_id}) has no {finish.label} prices; it is priced as "
-                            f"{', '.join(sorted(f.label for f in priced))}.")
+            raise UnpricedPrinting(f"{card.name} ({card.canonical_id}) has no {finish.label} prices; it is priced as "
+                                   f"{', '.join(sorted(f.label for f in priced))}.")
         return PrintingKey(card.canonical_id, finish)
 
     async def watch(self, caller: Caller, card: Card, finish: Finish | None = None, condition: str | None = None) -> bool:

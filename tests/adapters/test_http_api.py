@@ -360,7 +360,7 @@ async def test_watchlist_over_the_api_is_the_chat_watchlist(services, keys):
     assert any(p["market"] == "289.99" and p["currency"] == "USD" for p in item["prices"])
     assert [i["id"] for i in listed["data"]] == [item["id"]] and listed["pagination"]["total"] == 1
     error_of(bad, 422, "validation_error")
-    assert "has no Reverse Holofoil prices; it is priced as Holofoil" in error_of(unpriced, 400, "bad_request")["message"]
+    assert "has no Reverse Holofoil prices; it is priced as Holofoil" in error_of(unpriced, 404, "not_found")["message"]
     error_of(not_his, 404, "not_found")
     assert any(row.startswith(f"#{item['id']} Pikachu ex") for row in in_chat.rows)
     assert removed.status_code == 204
