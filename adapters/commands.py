@@ -361,7 +361,19 @@ async def _alert_add(services: Services, call: Invocation) -> Reply:
                                              **kwargs)
     rule = next((r for r in await services.alerts.rules(call.caller) if r.id == rule_id), None)
     what = f"{_series_label(rule.finish, rule.variant, rule.condition)}, {_watched_for(rule)}" if rule else kind
-    return TextReply(text=f"Alert #{rule_id} set on {card.name} ({card.canonical_id}) {what}.", ephemeral=True)
+    text = f"Alert #{rule_id} set on {card.name} ({card.canonical_id}) {what}."
+    return TextReply(text=text + (await _currency_note(services, card, rule) if rule else ""), ephemeral=True)
+
+
+async def _currency_note(services: Services, card: Card, rule) -> str:  # noqa: ANN001 - a rules_repo.RuleRow
+    """A rule in a currency its printing is not priced in waits for a source that prices it so (eBay's UK
+    listings in GBP, say): say so rather than let it look armed against today's prices."""
+    lines = [l for l in (await services.prices.prices_for(card)).lines if (l.finish, l.variant) == (rule.finish, "")]
+    have = sorted({l.currency for l in lines})
+    if not have or rule.currency in have:
+        return ""
+    return (f"\nNo {rule.currency} prices for it yet (it is priced in {', '.join(have)}): the alert waits until a"
+            f" source prices it in {rule.currency}.")
 
 
 def _watched_for(rule) -> str:  # noqa: ANN001 - a rules_repo.RuleRow
