@@ -362,18 +362,19 @@ async def _alert_add(services: Services, call: Invocation) -> Reply:
     rule = next((r for r in await services.alerts.rules(call.caller) if r.id == rule_id), None)
     what = f"{_series_label(rule.finish, rule.variant, rule.condition)}, {_watched_for(rule)}" if rule else kind
     text = f"Alert #{rule_id} set on {card.name} ({card.canonical_id}) {what}."
-    return TextReply(text=text + (await _currency_note(services, card, rule) if rule else ""), ephemeral=True)
+    return TextReply(text=text + (await _waiting_note(services, card, rule) if rule else ""), ephemeral=True)
 
 
-async def _currency_note(services: Services, card: Card, rule) -> str:  # noqa: ANN001 - a rules_repo.RuleRow
-    """A rule in a currency its printing is not priced in waits for a source that prices it so (eBay's UK
-    listings in GBP, say): say so rather than let it look armed against today's prices."""
+async def _waiting_note(services: Services, card: Card, rule) -> str:  # noqa: ANN001 - a rules_repo.RuleRow
+    """A rule on a grade or currency its printing is not priced in yet waits for a source that prices it so
+    (eBay's graded or UK listings, say): say so rather than let it look armed against today's prices."""
     lines = [l for l in (await services.prices.prices_for(card)).lines if (l.finish, l.variant) == (rule.finish, "")]
-    have = sorted({l.currency for l in lines})
-    if not have or rule.currency in have:
+    if not lines or any((l.condition, l.currency) == (rule.condition, rule.currency) for l in lines):
         return ""
-    return (f"\nNo {rule.currency} prices for it yet (it is priced in {', '.join(have)}): the alert waits until a"
-            f" source prices it in {rule.currency}.")
+    grade = lambda code: "" if code == RAW_MARKET else f"{condition_label(code)} "  # noqa: E731
+    have = sorted({f"{grade(l.condition)}{l.currency}" for l in lines})
+    return (f"\nNo {grade(rule.condition)}{rule.currency} prices for it yet (it is priced in {', '.join(have)}):"
+            " the alert waits until a source prices it so.")
 
 
 def _watched_for(rule) -> str:  # noqa: ANN001 - a rules_repo.RuleRow
