@@ -19,10 +19,12 @@ _LOW = re.compile(
     r"|(?P<bare_days>\d{1,3})[\s-]?(?:d|days?)[\s-]+low"  # 30-day low
     r"|lowest\s+in\s+(?P<in_days>\d{1,3})\s*(?:d|days?))$", _I)  # lowest in 30 days
 _LINE = re.compile(
-    r"(?P<word>under|less\s+than|at\s+or\s+below|<=?|over|more\s+than|at\s+or\s+above|>=?)\s*(?P<price>" + _PRICE + r")"
+    r"(?:(?:drops?|falls?|dips?|goes|gets|is|rises?|climbs?|jumps?)\s+)?"  # 'drops below 80', 'goes over 300'
+    r"(?P<word>under|below|less\s+than|at\s+or\s+below|<=?|over|above|more\s+than|at\s+or\s+above|>=?)"
+    r"\s*(?P<price>" + _PRICE + r")"
     r"(?:\s+(?P<currency>[a-z]{3}))?$", _I)
 _FALLING = ("down", "drop", "drops", "dip", "dips", "fall", "falls")
-_BELOW = ("under", "less than", "at or below", "<", "<=")
+_BELOW = ("under", "below", "less than", "at or below", "<", "<=")
 
 
 def read_alert_words(text: str) -> tuple[str, dict[str, str]] | None:
