@@ -33,6 +33,13 @@ class ChoiceReply(Reply):
     choices: tuple[Card, ...] = ()
     keep: dict[str, str] = field(default_factory=dict)  # the other options asked for (period, kind, value ...)
 
+    @property
+    def heading(self) -> str:
+        """A lone candidate is a guess to confirm (a weak name match is never priced silently), not a list."""
+        if len(self.choices) == 1:
+            return f"Did you mean this card for “{self.query}”?"
+        return f"Several cards match “{self.query}”."
+
 
 @dataclass(frozen=True)
 class PriceLine:

@@ -89,6 +89,8 @@ def search_text(result: SearchResult, items: list[dict[str, Any]]) -> str:
         head = outcome.message + (" Did you mean one of these?" if items else "")
         return head + ("\n" + table(items) if items else "")
     if isinstance(outcome, Ambiguous):
+        if len(outcome.choices) == 1:
+            return "1 card comes close; if it is the one, ask again by its id:\n" + table(items)
         return f"{len(outcome.choices)} cards match; pick one by id:\n" + table(items)
     return table(items)
 

@@ -42,7 +42,8 @@ def render(reply: Reply, chart_dir: Path) -> str:
     if isinstance(reply, ChoiceReply):
         rows = "\n".join(f"  {i}. {c.name} · {c.set_code} · {c.display_number} · {c.rarity or ''} ({c.canonical_id})"
                          for i, c in enumerate(reply.choices, 1))
-        return f"Several cards match “{reply.query}”. Run {_rerun_hint(reply)} with one of these ids:\n{rows}"
+        which = "its id" if len(reply.choices) == 1 else "one of these ids"
+        return f"{reply.heading} Run {_rerun_hint(reply)} with {which}:\n{rows}"
     if isinstance(reply, CardReply):
         head = f"{reply.card.name} · {reply.card_set.name if reply.card_set else reply.card.set_code} · {reply.card.display_number}"
         lines = [f"  {l.printing} · {l.source} · {l.condition}: {l.market or '-'}"

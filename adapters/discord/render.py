@@ -44,7 +44,8 @@ def render(reply: Reply) -> Outgoing:
             text += "\nDid you mean: " + ", ".join(f"{c.name} ({c.canonical_id})" for c in reply.suggestions[:5])
         return Outgoing(content=text, ephemeral=True)
     if isinstance(reply, ChoiceReply):
-        return Outgoing(content=f"Several cards match “{reply.query}”. Pick one:", choices=list(reply.choices),
+        return Outgoing(content=f"{reply.heading} Pick {'it' if len(reply.choices) == 1 else 'one'}:",
+                        choices=list(reply.choices),
                         command=reply.command, keep=reply.keep, ephemeral=True)
     if isinstance(reply, CardReply):
         return Outgoing(embeds=[card_embed(reply)], ephemeral=reply.ephemeral)

@@ -70,7 +70,7 @@ def text_of(reply: Reply) -> str:
                                                   for c in reply.suggestions[:5])
         return clip(text)
     if isinstance(reply, ChoiceReply):
-        return f"Several cards match “{e(reply.query)}”. Which one?"
+        return e(reply.heading) + ("" if len(reply.choices) == 1 else " Which one?")
     if isinstance(reply, CardReply):
         return card_html(reply)
     if isinstance(reply, ChartReply):

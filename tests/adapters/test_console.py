@@ -71,6 +71,12 @@ async def test_ambiguous_query_offers_choices(chat):
     assert "Holofoil, at or below 80.00 EUR" in await chat("/alert add sv3pt5-199 below 80 EUR")
 
 
+async def test_a_lone_guess_is_asked_about_not_called_several_matches(chat):
+    reply = await chat("/price latias")  # only Latios is near: a guess to confirm, never priced silently
+    assert reply.startswith("Did you mean this card for “latias”? Run /price ID with its id:")
+    assert "Latios · sv8 · 203" in reply and "Several" not in reply
+
+
 async def test_unknown_card_gets_a_message_not_a_traceback(chat):
     out = await chat("/price qqqqzzzz")
     assert out.startswith("⚠ No card matches") and "Traceback" not in out

@@ -70,6 +70,10 @@ async def test_missing_argument_is_asked_for_then_answered(tg):
 
 async def test_ambiguous_card_gets_a_signed_keyboard_only_the_asker_can_use(tg):
     call = await say(tg, command("/price charizard ex 151"))
+    assert call.params["text"] == "Several cards match “charizard ex 151”. Which one?"
+    guess = await say(tg, command("/price latias"))
+    assert guess.params["text"] == "Did you mean this card for “latias”?"  # one weak match: a question
+    assert len(guess.params["reply_markup"]["inline_keyboard"]) == 1
     buttons = [row[0] for row in call.params["reply_markup"]["inline_keyboard"]]
     assert [b["callback_data"].split("|")[3] for b in buttons] == ["sv3pt5-6", "sv3pt5-183", "sv3pt5-199"]
     chosen = buttons[2]["callback_data"]
