@@ -84,7 +84,7 @@ async def build_app(
         if settings.database.migrate_on_start if migrate_now is None else migrate_now:
             revision = await migrate.upgrade(engine)
             log.info("database at revision %s (%s)", revision, engine.url.render_as_string(hide_password=True))
-        catalog = CatalogService(SqlCatalogRepository(engine))
+        catalog = CatalogService(SqlCatalogRepository(engine), settings.search.nicknames)
         store = SqlPriceStore(engine, alert_max_age=timedelta(hours=settings.alerts.max_snapshot_age_hours),
                               clock=clock)
         queries = SqlPriceQueries(engine, store)

@@ -27,6 +27,7 @@ class DatabaseSettings(_Section):
 class SearchSettings(_Section):
     max_results: int = Field(25, ge=1, le=100)
     catalog_refresh_minutes: int = Field(10, ge=0, le=1440)
+    nicknames: dict[str, str] = {}  # name -> canonical card id, on top of the built-in ones
 
 
 class SourceSettings(_Section):

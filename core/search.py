@@ -25,6 +25,10 @@ _ZERO_PADDED = re.compile(r"^([a-z]+)0+(\d)")  # "sv08" on a listing means set s
 NUMBER_EVIDENCE = 10.0  # a matching printed number is evidence on top of the name
 PART_OF_A_WORD = 3.0  # a query found only inside a longer word of the name
 _EXTRA_ALIASES = {"base set": "base1", "sv151": "sv3pt5", "pokemon 151": "sv3pt5", "sv 151": "sv3pt5"}
+# Names collectors give single cards, checked against the real catalog and sales titles ("Umbreon VMAX
+# 215/203 Alt Art"). Operators add their community's in [search] nicknames.
+NICKNAMES = {"moonbreon": "swsh7-215"}
+_GOLD_STAR = re.compile(r"\bgold(?:en)?\s*stars?\b", re.IGNORECASE)  # the ★ printings: "Charizard ★ δ"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +72,13 @@ class _Scored:
 class CatalogIndex:
     """An in-memory index over the whole catalog (≈25k cards fit in a few MB)."""
 
-    def __init__(self, sets: Iterable[CardSet], cards: Iterable[Card]) -> None:
+    def __init__(self, sets: Iterable[CardSet], cards: Iterable[Card], nicknames: dict[str, str] | None = None) -> None:
+        """`nicknames`: folded name -> canonical id, on top of NICKNAMES (ids not in the catalog are ignored)."""
         self.sets: dict[tuple[Game, str], CardSet] = {(s.game, s.code.lower()): s for s in sets}
         self.cards: list[Card] = list(cards)
         self._by_id = {c.canonical_id.lower(): c for c in self.cards}
+        self._nicknames = {fold(name): card for name, card_id in {**NICKNAMES, **(nicknames or {})}.items()
+                           if (card := self._by_id.get(card_id.lower())) is not None}
         self._by_set_number: dict[tuple[str, str], list[Card]] = defaultdict(list)
         self._by_number: dict[str, list[Card]] = defaultdict(list)
         self._by_set: dict[str, list[Card]] = defaultdict(list)
@@ -169,10 +176,11 @@ class CatalogIndex:
         return result
 
     def _search(self, text: str, filters: SearchFilters, limit: int) -> SearchResult:
+        text = _GOLD_STAR.sub("star", text)
         parts = parse_query(text)
         if parts.op_ids:
             return self._by_onepiece_id(parts.op_ids[0], parts, filters)
-        exact = self.get(text)
+        exact = self.get(text) or self._nicknames.get(fold(text))
         if exact is not None and _passes(exact, filters):
             return SearchResult(Resolved(exact), (exact,))
         scored, by_identity = self._score(parts, filters)

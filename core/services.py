@@ -12,8 +12,10 @@ from core.search import CatalogIndex, SearchFilters, SearchResult
 class CatalogService:
     """Owns the in-memory search index; rebuilt from storage after every import."""
 
-    def __init__(self, repository: CatalogRepository) -> None:
+    def __init__(self, repository: CatalogRepository, nicknames: dict[str, str] | None = None) -> None:
+        """`nicknames`: extra names of single cards (name -> canonical id), on top of core.search.NICKNAMES."""
         self._repository = repository
+        self._nicknames = dict(nicknames or {})
         self._index: CatalogIndex | None = None
         self._version: tuple = ()
         self._lock = asyncio.Lock()
@@ -47,7 +49,7 @@ class CatalogService:
     async def _load(self) -> CatalogIndex:
         self._version = await self._repository.catalog_version()  # read first: a change meanwhile shows next time
         sets, cards = await self._repository.load_catalog()
-        return await asyncio.to_thread(CatalogIndex, sets, cards)
+        return await asyncio.to_thread(CatalogIndex, sets, cards, self._nicknames)
 
     async def search(self, query: object, filters: SearchFilters | None = None, limit: int = 25) -> SearchResult:
         return (await self.index()).search(query, filters or SearchFilters(), limit)

@@ -178,7 +178,8 @@ async def test_the_catalog_job_rebuilds_the_index_after_an_import_elsewhere(tmp_
     from core.services import CatalogService
     from storage.catalog_repo import SqlCatalogRepository
 
-    settings = Settings.model_validate({"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'svc.db'}"}})
+    settings = Settings.model_validate({"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'svc.db'}"},
+                                        "search": {"nicknames": {"big luffy": "OP05-119_p2"}}})
     caplog.set_level(logging.INFO, logger="bot.service")
     try:
         async with build_app(settings) as app:
@@ -191,5 +192,7 @@ async def test_the_catalog_job_rebuilds_the_index_after_an_import_elsewhere(tmp_
             assert "catalog changed: search index rebuilt with 39 cards" in caplog.text
             result = await app.catalog.search("OP05-119_p1")
             assert result.outcome.card.canonical_id == "OP05-119_p1"
+            # the operator's nickname, for a card that only arrived with that import
+            assert (await app.catalog.search("big luffy")).outcome.card.canonical_id == "OP05-119_p2"
     finally:
         gc.unfreeze()  # the job froze this test process's objects; give them back to the collector

@@ -42,8 +42,9 @@ def clean_query(raw: object, max_chars: int = MAX_QUERY_CHARS) -> str:
 
 
 def fold(text: str) -> str:
-    """Lowercase, strip accents and punctuation: 'Monkey.D.Luffy' -> 'monkey d luffy'."""
-    text = html.unescape(text).replace("&", " and ")
+    """Lowercase, strip accents and punctuation: 'Monkey.D.Luffy' -> 'monkey d luffy'; a star printing's ★
+    reads "star" ('Charizard ★ δ' -> 'charizard star δ'), as collectors call them."""
+    text = html.unescape(text).replace("&", " and ").replace("★", " star ").replace("☆", " star ")
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_ish = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", _FOLD_PUNCT.sub(" ", ascii_ish.casefold())).strip()

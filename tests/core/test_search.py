@@ -94,3 +94,14 @@ def test_repeated_searches_are_answered_from_a_bounded_cache(monkeypatch):
         index.search(query)
     assert len(index._results) == 3 and index.search("charizard ex") is not first  # evicted, recomputed
     assert index.search("charizard ex").ranked == first.ranked
+
+
+def test_a_nickname_finds_its_card_and_operators_can_add_theirs(sample_index):
+    from core.search import CatalogIndex
+
+    assert sample_index.search("Moonbreon").outcome == Resolved(sample_index.get("swsh7-215"))
+    extra = CatalogIndex(sample_index.sets.values(), sample_index.cards,
+                         {"151 zard": "sv3pt5-199", "ghost card": "nowhere-1"})  # an unknown id is ignored
+    assert extra.search("151 Zard").outcome == Resolved(extra.get("sv3pt5-199"))
+    assert extra.search("moonbreon").outcome == Resolved(extra.get("swsh7-215"))  # the built-in ones stay
+    assert not isinstance(extra.search("ghost card").outcome, Resolved)

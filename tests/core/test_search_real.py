@@ -99,6 +99,9 @@ QUERIES: list[tuple[str, object]] = [
     ("op01-120 parallel 1", "OP01-120_p1"),
     ("shanks 120 p1", "OP01-120_p1"),  # name, bare number and print, as people type them
     ("luffy op05 119 parallel 2", "OP05-119_p2"),
+    ("moonbreon", "swsh7-215"),  # a nickname: Umbreon VMAX 215/203, the alt art
+    ("charizard gold star", "ex15-100"),  # "Charizard ★ δ": gold stars by what collectors call them
+    ("gold star rayquaza", "ex8-107"),
 ]
 
 
