@@ -369,12 +369,31 @@ async def _waiting_note(services: Services, card: Card, rule) -> str:  # noqa: A
     """A rule on a grade or currency its printing is not priced in yet waits for a source that prices it so
     (eBay's graded or UK listings, say): say so rather than let it look armed against today's prices."""
     lines = [l for l in (await services.prices.prices_for(card)).lines if (l.finish, l.variant) == (rule.finish, "")]
-    if not lines or any((l.condition, l.currency) == (rule.condition, rule.currency) for l in lines):
+    same = [l for l in lines if (l.condition, l.currency) == (rule.condition, rule.currency)
+            and (rule.source is None or l.source == rule.source)]
+    if same:
+        return _already_note(rule, same)
+    if not lines:
         return ""
     grade = lambda code: "" if code == RAW_MARKET else f"{condition_label(code)} "  # noqa: E731
     have = sorted({f"{grade(l.condition)}{l.currency}" for l in lines})
     return (f"\nNo {grade(rule.condition)}{rule.currency} prices for it yet (it is priced in {', '.join(have)}):"
             " the alert waits until a source prices it so.")
+
+
+def _already_note(rule, lines: list) -> str:  # noqa: ANN001 - a rules_repo.RuleRow, LatestPrice lines
+    """A price line already crossed when the rule is made: the rule is armed, so the next check fires it.
+    Say so, so the alert that follows at once is expected rather than a surprise."""
+    if rule.kind not in ("below", "above") or rule.threshold_cents is None:
+        return ""
+    below = rule.kind == "below"
+    crossed = [l for l in lines if l.market_cents is not None
+               and (l.market_cents <= rule.threshold_cents if below else l.market_cents >= rule.threshold_cents)]
+    if not crossed:
+        return ""
+    now = (min if below else max)(crossed, key=lambda l: l.market_cents)
+    return (f"\nIt is {_money(now.market_cents, now.currency)} on {now.source} now, already past your line:"
+            " the first alert comes with the next price check.")
 
 
 def _watched_for(rule) -> str:  # noqa: ANN001 - a rules_repo.RuleRow

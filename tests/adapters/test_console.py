@@ -100,7 +100,11 @@ async def test_typed_options_are_validated_too(tmp_path):
 
 
 async def test_alerts_are_private_and_bad_input_is_explained(chat):
-    assert "Alert #1 set on Charizard ex (sv3pt5-199) Holofoil, at or below 95.00 USD." in await chat("/alert add sv3pt5 199 below 95")
+    made = await chat("/alert add sv3pt5 199 below 95")
+    assert "Alert #1 set on Charizard ex (sv3pt5-199) Holofoil, at or below 95.00 USD." in made
+    assert "already past" not in made  # the sample prices it at 112.35 USD: nothing yet
+    over = await chat("/alert add sv3pt5 199 above 100")  # already over the line: the alert that follows is announced
+    assert "It is 112.35 USD on tcgcsv now, already past your line: the first alert comes with" in over
     assert "#1 Charizard ex · sv3pt5-199 Holofoil · at or below 95.00 USD · armed" in await chat("/alert list")
     assert "No alert #1 of yours" in await chat("/alert remove 1", GARY)
     assert "No alerts yet" in await chat("/alert list", GARY)
