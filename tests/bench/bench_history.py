@@ -91,6 +91,9 @@ async def main() -> None:
     base.add_history(db, ids, args.days)
     fill_latest(db)
     print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
+    from bot.service import freeze_long_lived
+
+    freeze_long_lived()  # as `tcgtracker run` does once it has started: the build's objects are not the loop's cost
 
     engine = create_engine(f"sqlite+aiosqlite:///{db}")
     history_q, price_q = SqlHistoryQueries(engine), SqlPriceQueries(engine)
