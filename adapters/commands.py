@@ -240,7 +240,7 @@ async def _card(services: Services, call: Invocation) -> Reply:
 
 
 async def _chart(services: Services, call: Invocation) -> Reply:
-    query, said, _ = _card_words(call)  # a chart shows every plain finish
+    query, said, finish = _card_words(call)
     card = await resolve(services, query, "chart")
     if isinstance(card, Reply):
         return card
@@ -248,9 +248,10 @@ async def _chart(services: Services, call: Invocation) -> Reply:
     condition = parse_condition(said) if said else None
     index = await services.catalog.index()
     png = await services.history.chart(card, index.set_of(card), period, call.args.get("source"),
-                                       call.args.get("theme"), condition=condition)
+                                       call.args.get("theme"), condition=condition, finish=finish)
     graded = f" · {condition_label(condition)}" if condition is not None else ""
-    return ChartReply(card=card, png=png, caption=f"{card.name} · {card.canonical_id}{graded} · {period}")
+    printing = f" · {finish.label}" if finish else ""
+    return ChartReply(card=card, png=png, caption=f"{card.name} · {card.canonical_id}{printing}{graded} · {period}")
 
 
 async def _search(services: Services, call: Invocation) -> Reply:

@@ -10,7 +10,7 @@ from typing import Any, Awaitable, Callable, Protocol
 
 from core import charts
 from core.charts import ChartSeries, ChartSpec
-from core.models import Card, CardSet, Game, utcnow
+from core.models import Card, CardSet, Finish, Game, utcnow
 from core.prices import condition_label
 from core.pricing import (
     THIN_SAMPLE, PeriodError, SeriesPoint, SeriesStats, downsample, parse_period, series_stats,
@@ -119,15 +119,15 @@ class HistoryService:
 
     async def chart(self, card: Card, card_set: CardSet | None, period: str | None = "30d",
                     source: str | None = None, theme: str | None = None, now: datetime | None = None,
-                    condition: int | None = None) -> bytes:
-        """PNG of the plain printings' prices (the raw market price unless a condition or grade is asked for);
-        rendered off the event loop."""
+                    condition: int | None = None, finish: Finish | None = None) -> bytes:
+        """PNG of the plain printings' prices (the raw market price unless a condition or grade is asked for;
+        every finish unless one is); rendered off the event loop."""
         theme = theme or self._theme
         if theme not in charts.THEMES:
             raise HistoryError(f"Unknown theme “{theme}”. Use dark or light.")
         histories = [h for h in await self.history(card, period, source, condition, now=now)
-                     if h.points and not h.variant]
-        spec = chart_spec(card, card_set, period or "30d", histories, theme, condition)
+                     if h.points and not h.variant and (finish is None or h.finish == finish.value)]
+        spec = chart_spec(card, card_set, period or "30d", histories, theme, condition, finish)
         png = await self._render(spec)
         return charts.clamp_size(png)
 
@@ -166,11 +166,12 @@ class HistoryService:
 
 
 def chart_spec(card: Card, card_set: CardSet | None, period: str, histories: list[PrintingHistory],
-               theme: str, condition: int | None = None) -> ChartSpec:
+               theme: str, condition: int | None = None, finish: Finish | None = None) -> ChartSpec:
     set_name = card_set.name if card_set else card.set_code
     title = f"{card.name} · {set_name} · {card.display_number}"
     if not histories:
-        asked = f"{condition_label(condition)} " if condition is not None else ""
+        asked = "".join(f"{what} " for what in (finish and finish.label, condition is not None and condition_label(condition))
+                        if what)
         return ChartSpec(title, f"{period} · no {asked}prices yet", "", [], theme)
     currency = histories[0].currency
     same = [h for h in histories if h.currency == currency and h.condition == histories[0].condition][:4]

@@ -136,13 +136,14 @@ def bind(tree: app_commands.CommandTree, services: Services) -> Binder:
     @tree.command(name="chart", description=_t(COMMANDS["chart"].help))
     @app_commands.describe(card="the card", period="how far back", source="only this source",
                            condition="raw (the market price) unless you say: NM, LP ... or a grade like PSA 10",
-                           theme="dark or light (the server's default unless you say)")
+                           theme="dark or light (the server's default unless you say)",
+                           finish="only this printing (every finish unless you say)")
     @app_commands.autocomplete(card=cards)
-    @app_commands.choices(period=PERIODS, theme=THEMES)
+    @app_commands.choices(period=PERIODS, theme=THEMES, finish=FINISHES)
     async def chart(interaction: discord.Interaction, card: str, period: str = "30d", source: str | None = None,
-                    condition: str | None = None, theme: str | None = None) -> None:
+                    condition: str | None = None, theme: str | None = None, finish: str | None = None) -> None:
         await binder.run_slow(interaction, "chart", card=card, period=period, source=source, condition=condition,
-                              theme=theme)
+                              theme=theme, finish=finish)
 
     @tree.command(name="search", description=_t(COMMANDS["search"].help))
     @app_commands.describe(query="what to look for", game="only this game", set="set id or code", rarity="rarity")

@@ -10,7 +10,7 @@ from adapters.http.caching import cached
 from adapters.http.convert import card_out, money, percent, price_out, series_out, set_out
 from adapters.http.errors import ApiError
 from core.alert_service import parse_condition
-from core.models import Card, Game
+from core.models import Card, Finish, Game
 from core.prices import condition_label
 from core.search import Resolved, SearchFilters
 
@@ -92,13 +92,15 @@ async def chart(request: Request, card_id: CardId, period: Literal["7d", "30d", 
                 source: Source = None,
                 theme: Annotated[Literal["dark", "light"] | None,
                                  Query(description="default: the server's [history] chart_theme")] = None,
-                condition: Annotated[s.ConditionName | None, Query(description="raw = the market price")] = None
+                condition: Annotated[s.ConditionName | None, Query(description="raw = the market price")] = None,
+                finish: Annotated[s.FinishName | None, Query(description="default: every finish")] = None,
                 ) -> Response:
     services = _services(request)
     card = await card_by_id(request, card_id)
     index = await services.catalog.index()
     code = parse_condition(condition) if condition else None
-    png = await services.history.chart(card, index.set_of(card), period, source, theme, condition=code)
+    png = await services.history.chart(card, index.set_of(card), period, source, theme, condition=code,
+                                       finish=Finish(finish) if finish else None)
     return cached(request, png, _public(request), media_type="image/png")
 
 

@@ -86,6 +86,8 @@ async def test_chart_writes_a_png(chat, tmp_path):
     out = await chat("/chart sv3pt5 199 1y")
     assert "chart written to" in out and (tmp_path / "charts" / "sv3pt5-199.png").read_bytes()[:4] == b"\x89PNG"
     assert "chart written to" in await chat("/chart sv3pt5 199 1y light")  # a theme typed last, not part of the card
+    assert "Charmander · sv3pt5-4 · Reverse Holofoil · 30d: chart written to" in await chat(
+        "/chart charmander 151 reverse holo")  # one finish, named in the caption
 
 
 async def test_typed_options_are_validated_too(tmp_path):

@@ -125,6 +125,9 @@ async def test_chart_png_with_etag_revalidation(services, keys):
         again = await api.get("/v1/cards/sv3pt5-199/chart.png", params={"period": "1y", "theme": "light"},
                               headers={"If-None-Match": response.headers["etag"]})
         bad_theme = await api.get("/v1/cards/sv3pt5-199/chart.png", params={"theme": "neon"})
+        one_finish = await api.get("/v1/cards/sv3pt5-4/chart.png", params={"finish": "reverse_holofoil"})
+        every_finish = await api.get("/v1/cards/sv3pt5-4/chart.png")
+    assert one_finish.status_code == every_finish.status_code == 200 and one_finish.content != every_finish.content
     assert response.status_code == 200 and response.headers["content-type"] == "image/png"
     assert response.content[:8] == b"\x89PNG\r\n\x1a\n" and len(response.content) <= 200_000
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == response.headers["etag"]

@@ -209,3 +209,9 @@ async def test_a_chart_of_a_grade_draws_that_grade_and_says_so(engine):
     assert max(float(p.market) for s in raw.series for p in s.points) < 100
     await history.chart(card, None, "7d", now=now, condition=condition_code(grader="BGS", grade=9.5))
     assert drawn[-1].subtitle == "7d · no BGS 9.5 prices yet" and not drawn[-1].series
+    from core.models import Finish
+
+    await history.chart(card, None, "7d", now=now, finish=Finish.HOLOFOIL)
+    assert drawn[-1].series and all(s.label.endswith("· holofoil") for s in drawn[-1].series)
+    await history.chart(card, None, "7d", now=now, finish=Finish.REVERSE_HOLOFOIL)  # a finish it does not come in
+    assert drawn[-1].subtitle == "7d · no Reverse Holofoil prices yet" and not drawn[-1].series
