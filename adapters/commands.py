@@ -370,10 +370,9 @@ async def _waiting_note(services: Services, card: Card, rule) -> str:  # noqa: A
     """A rule on a grade or currency its printing is not priced in yet waits for a source that prices it so
     (eBay's graded or UK listings, say): say so rather than let it look armed against today's prices."""
     lines = [l for l in (await services.prices.prices_for(card)).lines if (l.finish, l.variant) == (rule.finish, "")]
-    same = [l for l in lines if (l.condition, l.currency) == (rule.condition, rule.currency)
-            and (rule.source is None or l.source == rule.source)]
+    same = [l for l in lines if (l.condition, l.currency) == (rule.condition, rule.currency)]
     if same:
-        return _already_note(rule, same)
+        return _already_note(rule, [l for l in same if rule.source is None or l.source == rule.source])
     if not lines:
         return ""
     grade = lambda code: "" if code == RAW_MARKET else f"{condition_label(code)} "  # noqa: E731
@@ -624,7 +623,7 @@ COMMANDS = {c.name: c for c in CATALOG}
 COMMAND_OBSERVERS: list[Callable[[str, float, bool], None]] = []  # (command, seconds, ok): metrics
 
 
-GRADE_IN_CARD_TEXT = ("price", "card", "chart", "watch", "alert add")  # the commands that read a grade typed with the card
+GRADE_IN_CARD_TEXT = ("price", "card", "chart", "watch", "alert add")  # the commands that read a grade or finish typed with the card
 
 
 def choice_keeps(command: str, args: dict[str, str]) -> dict[str, str]:
