@@ -272,8 +272,9 @@ async def _watch(services: Services, call: Invocation) -> Reply:
     card = await resolve(services, query, "watch")
     if isinstance(card, Reply):
         return card
-    finish = (await services.alerts.printing(card, finish)).finish  # the default one, or refused when unpriced
-    added = await services.alerts.watch(call.caller, card, finish, said)
+    key = await services.alerts.printing(card, finish)  # the default one, or refused when unpriced
+    added = await services.alerts.watch_printing(call.caller, key, said)
+    finish = key.finish
     verb = "Now watching" if added else "Already watching"
     grade = parse_condition(said) if said else RAW_MARKET
     what = "" if grade == RAW_MARKET else f" · {condition_label(grade)}"

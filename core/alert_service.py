@@ -192,7 +192,10 @@ class AlertService:
         return PrintingKey(card.canonical_id, finish)
 
     async def watch(self, caller: Caller, card: Card, finish: Finish | None = None, condition: str | None = None) -> bool:
-        key = await self.printing(card, finish)
+        return await self.watch_printing(caller, await self.printing(card, finish), condition)
+
+    async def watch_printing(self, caller: Caller, key: PrintingKey, condition: str | None = None) -> bool:
+        """Watch a printing already chosen by `printing()` (callers that also show which one ask it once)."""
         return await self._accounts.watch(await self.user(caller), key, parse_condition(condition))
 
     async def unwatch(self, caller: Caller, item_id: int) -> None:
