@@ -72,12 +72,17 @@ def _gapped(points: list[SeriesPoint]) -> tuple[list[float], list[float], list[f
             low.append(math.nan)
             high.append(math.nan)
         stamps.append(point.ts)
-        market.append(float(point.market) if point.market is not None else math.nan)
-        low.append(float(point.low) if point.low is not None else math.nan)
-        high.append(float(point.high) if point.high is not None else math.nan)
+        market.append(_units(point.market_cents))
+        low.append(_units(point.low_cents))
+        high.append(_units(point.high_cents))
         previous = point.ts
     xs = list(date2num(stamps)) if stamps else []  # one vectorised call, not one per point
     return xs, market, low, high
+
+
+def _units(cents: int | None) -> float:
+    """Cents as a float amount for plotting; NaN breaks the line where there is no price."""
+    return math.nan if cents is None else cents / 100
 
 
 def _usual_spacing(points: list[SeriesPoint]) -> timedelta | None:
@@ -93,7 +98,7 @@ def render_chart(spec: ChartSpec) -> bytes:
     """PNG bytes for one card's price history; handles one point, gaps and flat series."""
     theme_name = spec.theme if spec.theme in THEMES else "dark"
     theme = THEMES[theme_name]
-    drawn = [s for s in spec.series if any(p.market is not None for p in s.points)]
+    drawn = [s for s in spec.series if any(p.market_cents is not None for p in s.points)]
     # An empty chart keeps matplotlib's default axes, so it gets a fresh figure (and it is rare)
     figure, axes = _reused_canvas(theme_name) if drawn else _new_canvas(theme)
     if not drawn:
@@ -204,7 +209,8 @@ def _plot_series(axes, series: ChartSeries, color: str, currency: str, theme: Th
 
 
 def _set_limits(axes, drawn: list[ChartSeries]) -> None:  # noqa: ANN001
-    values = [float(v) for s in drawn for p in s.points for v in (p.market, p.low, p.high) if v is not None]
+    values = [v / 100 for s in drawn for p in s.points for v in (p.market_cents, p.low_cents, p.high_cents)
+              if v is not None]
     times = [p.ts for s in drawn for p in s.points]
     low, high = min(values), max(values)
     pad = (high - low) * 0.12 or max(high * 0.05, 0.05)  # flat series still get a visible band

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 MIN_SAMPLE = 3
+_HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +63,45 @@ THIN_SAMPLE = 5
 THIN_POINTS_30D = 3
 
 
+def money(cents: int | None) -> Decimal | None:
+    """Integer cents as the exact decimal amount users see (12345 -> 123.45)."""
+    return None if cents is None else Decimal(cents) / _HUNDRED
+
+
+def to_cents(amount: Decimal | None) -> int | None:
+    """An amount rounded to the cent (half to even), as price points are stored."""
+    return None if amount is None else round(amount * 100)
+
+
 class SeriesPoint(NamedTuple):
-    """A tuple: a year's chart builds 365 of them per series, and frozen dataclasses construct ~3x slower."""
+    """One price of a series, in integer cents as stored.
+
+    A tuple of ints: a year's chart or stats card reads 365 of them per series, and the maths (extremes,
+    changes, returns) runs on ints; a Decimal is made only for what is shown (`market`, `low`, `high`)."""
 
     ts: datetime
-    market: Decimal | None
-    low: Decimal | None = None
-    high: Decimal | None = None
+    market_cents: int | None
+    low_cents: int | None = None
+    high_cents: int | None = None
     sample_size: int | None = None
+
+    @classmethod
+    def of(cls, ts: datetime, market: Decimal | None, low: Decimal | None = None, high: Decimal | None = None,
+           sample_size: int | None = None) -> SeriesPoint:
+        """A point from money amounts, rounded to the cent like every stored price."""
+        return cls(ts, to_cents(market), to_cents(low), to_cents(high), sample_size)
+
+    @property
+    def market(self) -> Decimal | None:
+        return money(self.market_cents)
+
+    @property
+    def low(self) -> Decimal | None:
+        return money(self.low_cents)
+
+    @property
+    def high(self) -> Decimal | None:
+        return money(self.high_cents)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +130,7 @@ class SeriesStats:
 
 
 def _priced(points: list[SeriesPoint]) -> list[SeriesPoint]:
-    return sorted((p for p in points if p.market is not None and p.market > 0), key=lambda p: p.ts)
+    return sorted((p for p in points if p.market_cents is not None and p.market_cents > 0), key=lambda p: p.ts)
 
 
 def value_at(points: list[SeriesPoint], when: datetime) -> SeriesPoint | None:
@@ -120,18 +152,17 @@ def change_over(points: list[SeriesPoint], days: int, now: datetime) -> Change |
     old = value_at(points, start)
     if old is None or old.ts < start - timedelta(days=max(days, 1)):
         return None
-    current = points[-1].market
-    amount = current - old.market
-    percent = (amount / old.market * 100).quantize(Decimal("0.01")) if old.market else None
-    return Change(amount, percent, old.ts)
+    amount = points[-1].market_cents - old.market_cents
+    percent = (Decimal(amount * 100) / old.market_cents).quantize(Decimal("0.01")) if old.market_cents else None
+    return Change(money(amount), percent, old.ts)
 
 
 def daily_log_returns(points: list[SeriesPoint]) -> list[float]:
     """One value per UTC day (the day's last), then log returns between consecutive days."""
-    by_day: dict[date, Decimal] = {}
+    by_day: dict[date, int] = {}
     for point in points:
-        by_day[point.ts.date()] = point.market
-    values = [float(v) for _, v in sorted(by_day.items())]
+        by_day[point.ts.date()] = point.market_cents
+    values = [v for _, v in sorted(by_day.items())]
     return [math.log(b / a) for a, b in zip(values, values[1:]) if a > 0 and b > 0]
 
 
@@ -141,9 +172,9 @@ def volatility(points: list[SeriesPoint]) -> float | None:
 
 
 def trend_label(points: list[SeriesPoint], now: datetime) -> str:
-    recent = [float(p.market) for p in points if p.ts > now - timedelta(days=TREND_RECENT_DAYS)]
+    recent = [p.market_cents for p in points if p.ts > now - timedelta(days=TREND_RECENT_DAYS)]
     start = now - timedelta(days=TREND_SPAN_DAYS)
-    earlier = [float(p.market) for p in points if start - timedelta(days=TREND_RECENT_DAYS) < p.ts <= start]
+    earlier = [p.market_cents for p in points if start - timedelta(days=TREND_RECENT_DAYS) < p.ts <= start]
     if not recent or not earlier:
         return "unknown"
     ratio = statistics.fmean(recent) / statistics.fmean(earlier) - 1
@@ -171,19 +202,19 @@ def series_stats(points: list[SeriesPoint], now: datetime) -> SeriesStats | None
         return None
     last = priced[-1]
     anchor = last.ts
-    markets = [p.market for p in priced]
-    ath = max(priced, key=lambda p: (p.market, p.ts))
-    atl = min(priced, key=lambda p: (p.market, -p.ts.timestamp()))
+    markets = [p.market_cents for p in priced]
+    ath = max(priced, key=lambda p: (p.market_cents, p.ts))
+    atl = min(priced, key=lambda p: (p.market_cents, -p.ts.timestamp()))
     thin = thin_market(priced, anchor)
     return SeriesStats(
         current=last.market,
         as_of=last.ts,
-        low=min(markets),
-        high=max(markets),
+        low=money(min(markets)),
+        high=money(max(markets)),
         changes={name: change_over(priced, days, anchor) for name, days in WINDOWS.items()},
         ath=(ath.market, ath.ts),
         atl=(atl.market, atl.ts),
-        average=(sum(markets) / len(markets)).quantize(Decimal("0.01")),
+        average=(Decimal(sum(markets)) / (100 * len(markets))).quantize(Decimal("0.01")),
         volatility=volatility(priced),
         trend=trend_label(priced, anchor),
         points=len(priced),
@@ -223,9 +254,9 @@ def downsample(points: list[SeriesPoint], max_points: int = 400) -> list[SeriesP
         buckets.setdefault(min(int((point.ts.timestamp() - first) / width), max_points - 1), []).append(point)
     out = []
     for _, members in sorted(buckets.items()):
-        lows = [m.low for m in members if m.low is not None]
-        highs = [m.high for m in members if m.high is not None]
+        lows = [m.low_cents for m in members if m.low_cents is not None]
+        highs = [m.high_cents for m in members if m.high_cents is not None]
         tail = members[-1]
-        out.append(SeriesPoint(tail.ts, tail.market, min(lows) if lows else None, max(highs) if highs else None,
-                               tail.sample_size))
+        out.append(SeriesPoint(tail.ts, tail.market_cents, min(lows) if lows else None,
+                               max(highs) if highs else None, tail.sample_size))
     return out

@@ -5,9 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache, partial
-from itertools import repeat
-from operator import truediv
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, case, func, select, text
 from sqlalchemy.dialects import sqlite
@@ -75,27 +73,18 @@ class _Interned(dict):
 
 
 _WHEN = _Interned(from_epoch, 1 << 14)
-_HUNDRED = Decimal(100)
 _POINT = partial(tuple.__new__, SeriesPoint)  # SeriesPoint(...) without its Python-level __new__
 
 
-def _money(cents: tuple) -> Iterable[Decimal | None]:
-    """A column of cents as exact Decimals; made in C (map over Decimal and division) when it has no gaps.
-
-    Prices were interned like timestamps once, but across 60k printings the table held ~55k Decimals and
-    its lookups missed the CPU cache: on the history benchmark's data a year's points took 0.52-0.60 ms
-    interned against 0.31-0.54 ms made afresh (A/B, alternating, same rows)."""
-    if None in cents:
-        return [None if c is None else Decimal(c) / _HUNDRED for c in cents]
-    return map(truediv, map(Decimal, cents), repeat(_HUNDRED))
-
-
 def _points(rows: list[tuple]) -> list[SeriesPoint]:
-    """(ts, market, low, high, sample_size) rows as points, built column by column in C (zip and map)."""
+    """(ts, market, low, high, sample_size) rows as points, built column by column in C (zip and map).
+
+    Prices stay integer cents as stored: Decimals were 0.25-0.3 ms of a year's read (three per row),
+    and most of them were never shown (core.pricing computes on the cents)."""
     if not rows:
         return []
     ts, market, low, high, sample = zip(*rows)
-    return list(map(_POINT, zip(map(_WHEN.__getitem__, ts), _money(market), _money(low), _money(high), sample)))
+    return list(map(_POINT, zip(map(_WHEN.__getitem__, ts), market, low, high, sample)))
 
 
 # The hottest read (a chart, a stats card): a fixed text statement skips building and compiling a

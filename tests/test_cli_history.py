@@ -52,7 +52,7 @@ def test_history_shows_money_to_the_cent_with_currency_and_signed_changes():
 
     now = datetime(2026, 11, 28, tzinfo=timezone.utc)
     cents = [30000, 28130, 29000, 29990]  # a fall to 281.30, then a rise: +9.90 over the last day
-    points = [SeriesPoint(now - timedelta(days=len(cents) - 1 - i), Decimal(c) / 100) for i, c in enumerate(cents)]
+    points = [SeriesPoint.of(now - timedelta(days=len(cents) - 1 - i), Decimal(c) / 100) for i, c in enumerate(cents)]
     history = PrintingHistory("holofoil", "", "tcgcsv", "raw (market)", "USD", points, series_stats(points, now))
     data = history_dict(history)
     assert data["stats"]["atl"][0] == "281.30" and data["stats"]["current"] == "299.90"

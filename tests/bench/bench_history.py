@@ -127,7 +127,7 @@ async def main() -> None:
     reader, sql = history_q._inline, _PRINTING_SERIES.text
     rows_only = [t for pid in pids for t in await timed(lambda pid=pid: reader.fetch(sql, {
         "printing": pid, "source": 1, "condition": 0, "currency": 1, "since": since_s}), 1)]
-    print(row("  of which the rows alone (no Decimal/datetime)", rows_only, bare))
+    print(row("  of which the rows alone (no datetimes, no points)", rows_only, bare))
     for label, queries in (("on the loop's thread", history_q), ("through aiosqlite's thread", pooled_q)):
         fresh = random.sample(cards, SAMPLES)  # not read yet: as cold as this run gets
 
@@ -170,7 +170,7 @@ async def main() -> None:
         figure = Figure(figsize=(8, 4.5), dpi=100)
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
-        axes.plot([p.ts for p in series], [float(p.market) for p in series])
+        axes.plot([p.ts for p in series], [p.market_cents / 100 for p in series])
         figure.savefig(io.BytesIO(), format="png")
 
     bare = timed_sync(bare_chart, 15)

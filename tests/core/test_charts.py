@@ -22,7 +22,7 @@ def series(days: int, gap: bool = False, flat: bool = False) -> list[SeriesPoint
         if gap and days // 3 < i < days // 2:
             continue
         value = Decimal("50") if flat else Decimal(100 + (i % 17) * 3 - i // 5)
-        points.append(SeriesPoint(NOW - timedelta(days=days - i), value, value * Decimal("0.9"), value * Decimal("1.2")))
+        points.append(SeriesPoint.of(NOW - timedelta(days=days - i), value, value * Decimal("0.9"), value * Decimal("1.2")))
     return points
 
 

@@ -17,7 +17,7 @@ T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def daily(values, start=T0, **extra):
-    return [SeriesPoint(start + timedelta(days=i), D(str(v)), **extra) for i, v in enumerate(values)]
+    return [SeriesPoint.of(start + timedelta(days=i), D(str(v)), **extra) for i, v in enumerate(values)]
 
 
 def test_hand_computed_changes_extremes_and_volatility():
@@ -46,20 +46,20 @@ def test_thin_market_is_flagged_with_the_reason():
     few_sales = daily([10] * 10, sample_size=2)
     stats = series_stats(few_sales, few_sales[-1].ts)
     assert stats.thin and "2 listings" in stats.thin_reason
-    sparse = [SeriesPoint(T0, D("5")), SeriesPoint(T0 + timedelta(days=40), D("6"))]
+    sparse = [SeriesPoint.of(T0, D("5")), SeriesPoint.of(T0 + timedelta(days=40), D("6"))]
     assert "1 price point" in series_stats(sparse, T0 + timedelta(days=40)).thin_reason
     assert not series_stats(daily([10] * 10), T0 + timedelta(days=9)).thin
 
 
 def test_a_month_old_price_is_not_a_24h_change():
-    points = [SeriesPoint(T0, D("1.16")), SeriesPoint(T0 + timedelta(days=31), D("1.04"))]
+    points = [SeriesPoint.of(T0, D("1.16")), SeriesPoint.of(T0 + timedelta(days=31), D("1.04"))]
     stats = series_stats(points, T0 + timedelta(days=31))
     assert stats.changes["24h"] is None and stats.changes["30d"].percent == D("-10.34")
 
 
 def test_empty_and_zero_series_have_no_stats():
     assert series_stats([], T0) is None
-    assert series_stats([SeriesPoint(T0, None), SeriesPoint(T0, D("0"))], T0) is None
+    assert series_stats([SeriesPoint.of(T0, None), SeriesPoint.of(T0, D("0"))], T0) is None
 
 
 def test_periods_and_bad_periods():
@@ -88,7 +88,7 @@ def _dennislwm(name: str) -> list[SeriesPoint]:
                 end = end.replace(year=end.year - 1)
             if end not in chosen or row["timestamp"] > chosen[end][0]:
                 chosen[end] = (row["timestamp"], row)
-    return [SeriesPoint(datetime(d.year, d.month, d.day, tzinfo=timezone.utc), D(r["holofoil_price"]),
+    return [SeriesPoint.of(datetime(d.year, d.month, d.day, tzinfo=timezone.utc), D(r["holofoil_price"]),
                         sample_size=int(r["volume"])) for d, (_, r) in sorted(chosen.items())]
 
 
@@ -123,7 +123,7 @@ def test_real_jrockdown_series_match_an_independent_computation():
         values = {date.fromisoformat(d): float(v) for d, v in by_day.items() if v}
         if len(values) < 20 or len(set(values.values())) < 2:
             continue
-        points = [SeriesPoint(datetime(d.year, d.month, d.day, tzinfo=timezone.utc), D(str(v)))
+        points = [SeriesPoint.of(datetime(d.year, d.month, d.day, tzinfo=timezone.utc), D(str(v)))
                   for d, v in sorted(values.items())]
         stats = series_stats(points, points[-1].ts)
         old, new, high, low, vol = _independent(values)
@@ -133,3 +133,10 @@ def test_real_jrockdown_series_match_an_independent_computation():
             assert float(stats.changes["30d"].percent) == pytest.approx((new - old) / old * 100, abs=0.006), card_id
         checked += 1
     assert checked >= 30
+
+
+def test_points_hold_stored_cents_and_show_exact_money():
+    point = SeriesPoint.of(T0, D("112.35"), low=D("0.995"), high=D("0.985"))  # rounded to the cent, half to even
+    assert (point.market_cents, point.low_cents, point.high_cents) == (11235, 100, 98)
+    assert (point.market, point.low, point.high) == (D("112.35"), D("1"), D("0.98"))
+    assert SeriesPoint.of(T0, None).market is None
