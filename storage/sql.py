@@ -46,7 +46,12 @@ class _PgInsertIgnore(pg_dml.Insert):
 
 def insert_ignore(conn: AsyncConnection, table: Table):  # noqa: ANN201 - dialect Insert
     """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL, cached like any other statement."""
-    if conn.dialect.name == "postgresql":
+    return insert_ignore_for(conn.dialect.name, table)
+
+
+def insert_ignore_for(dialect: str, table: Table):  # noqa: ANN201 - dialect Insert
+    """`insert_ignore` by dialect name: for statements built once and executed many times."""
+    if dialect == "postgresql":
         statement, clause = _PgInsertIgnore(table), _PgDoNothing()
     else:
         statement, clause = _SqliteInsertIgnore(table), _SqliteDoNothing()

@@ -184,6 +184,18 @@ async def test_a_renamed_product_is_rewritten_and_a_fresh_process_leaves_unchang
     assert after.updated_at > first.updated_at
 
 
+async def test_a_product_seen_unchanged_for_days_is_still_remapped_when_the_mapper_changes_its_mind(store, engine):
+    days = [DAY1.replace(day=d) for d in (20, 21, 22, 23)]
+    for day in days[:3]:  # the same verdict three days running
+        await store.ingest(unit(obs("1", CHARIZARD, "112.35", ts=day), ts=day))
+    await store.ingest(unit(obs("1", PIKACHU, "289.99", ts=days[3]), ts=days[3]))
+    latest = await SqlPriceQueries(engine, store).latest_prices(["sv8-238", "sv3pt5-199"])
+    assert [(l.card_id, l.market_cents, l.as_of) for l in latest if l.as_of == days[3]] == [("sv8-238", 28999, days[3])]
+    async with engine.begin() as conn:
+        mapped_to = (await conn.execute(select(source_products.c.printing_id))).scalar_one()
+        assert mapped_to == (await store.ensure_printings(conn, [PIKACHU]))[PIKACHU]
+
+
 async def test_mappings_stored_before_fingerprints_existed_are_kept_and_fingerprinted_once(store, engine):
     await store.ingest(unit(obs("1", CHARIZARD, "112.35"), obs("3", None, "5", reason="sealed")))
     async with engine.begin() as conn:  # as migration 0005 leaves older rows
