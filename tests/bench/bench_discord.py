@@ -53,16 +53,26 @@ async def main() -> None:
                 await fake.wait_for(lambda c: c.path.startswith(prefix), timeout=10)
                 return (time.perf_counter() - started) * 1000
 
+            index = await app.catalog.index()
+
+            async def first_ask(payload) -> float:
+                index._results.clear()  # a query the search index has not answered yet
+                return await timed(payload)
+
             typed = [q[: max(3, len(q) * 2 // 3)] for q, _ in QUERIES]
-            auto = [await timed(interaction("price", [{"name": "card", "type": 3, "value": t, "focused": True}], kind=4))
-                    for _ in range(ROUNDS) for t in typed]
+            auto = [await first_ask(interaction("price", [{"name": "card", "type": 3, "value": t, "focused": True}],
+                                                kind=4)) for _ in range(ROUNDS) for t in typed]
+            auto_again = [await timed(interaction("price", [{"name": "card", "type": 3, "value": t, "focused": True}],
+                                                  kind=4)) for t in typed]
             cards = ["sv3pt5-199", "sv8-238", "OP05-119_p1", "base1-4", "swsh7-215", "ST05-011"] * 20
-            price = [await timed(interaction("price", [{"name": "card", "type": 3, "value": c}])) for c in cards]
+            price = [await first_ask(interaction("price", [{"name": "card", "type": 3, "value": c}])) for c in cards]
             await client.close()
         await fake.stop()
     print(f"{'interaction -> response payload (ms)':<44}{'p50':>8}{'p95':>8}{'max':>8}{'goal p95':>10}")
-    print(f"{'autocomplete, full catalog (' + str(len(auto)) + ')':<44}{statistics.median(auto):8.1f}{pct(auto, .95):8.1f}"
-          f"{max(auto):8.1f}{50:>10}")
+    print(f"{'autocomplete, full catalog, first ask (' + str(len(auto)) + ')':<44}{statistics.median(auto):8.1f}"
+          f"{pct(auto, .95):8.1f}{max(auto):8.1f}{50:>10}")
+    print(f"{'  the same text again (search cache)':<44}{statistics.median(auto_again):8.1f}"
+          f"{pct(auto_again, .95):8.1f}{max(auto_again):8.1f}")
     print(f"{'/price of a resolved card (' + str(len(price)) + ')':<44}{statistics.median(price):8.1f}{pct(price, .95):8.1f}"
           f"{max(price):8.1f}{100:>10}")
 

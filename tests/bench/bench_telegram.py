@@ -32,6 +32,9 @@ from tests.storage.test_delivery import message  # noqa: E402
 
 ALERTS = 1000
 FLOOD_PER_SECOND = 30
+# Requests are paced below the flood limit: back to back, every /price after the limiter's burst waited
+# ~33 ms in AIORateLimiter (1/30 s) and the rows measured the limiter, not the bot.
+PACE_S = 1 / 20
 
 
 def pct(values, q):
@@ -52,13 +55,22 @@ async def main() -> None:
             await application.initialize()
 
             async def timed(data: dict) -> float:
+                await asyncio.sleep(PACE_S)
                 update = Update.de_json(data | {"update_id": 1}, application.bot)
                 started = time.perf_counter()
                 await application.process_update(update)
                 return (time.perf_counter() - started) * 1000
 
-            price = [await timed(command(f"/price {q}")) for q, _ in QUERIES for _ in range(2)]
-            inline_times = [await timed(inline(q)) for q, _ in QUERIES for _ in range(2)]
+            index = await app.catalog.index()
+
+            async def first_ask(data: dict) -> float:
+                index._results.clear()  # a query the search index has not answered yet
+                return await timed(data)
+
+            price = [await first_ask(command(f"/price {q}")) for q, _ in QUERIES]
+            price_again = [await timed(command(f"/price {q}")) for q, _ in QUERIES]
+            inline_times = [await first_ask(inline(q)) for q, _ in QUERIES]
+            inline_again = [await timed(inline(q)) for q, _ in QUERIES]
 
             now = utcnow()
             rows = [{"dedup_key": f"bench{i}", "target_platform": "telegram", "target_id": str(10_000 + i),
@@ -73,10 +85,12 @@ async def main() -> None:
             await application.shutdown()
     floor = ALERTS / FLOOD_PER_SECOND
     print(f"{'update -> Bot API payload (ms)':<40}{'p50':>8}{'p95':>8}{'max':>8}{'goal p95':>10}")
-    print(f"{'/price, full catalog (' + str(len(price)) + ')':<40}{statistics.median(price):8.1f}{pct(price, .95):8.1f}"
-          f"{max(price):8.1f}{100:>10}")
-    print(f"{'inline query (' + str(len(inline_times)) + ')':<40}{statistics.median(inline_times):8.1f}"
-          f"{pct(inline_times, .95):8.1f}{max(inline_times):8.1f}{100:>10}")
+    for label, times in ((f"/price, full catalog, first ask ({len(price)})", price),
+                         ("  the same queries again (search cache)", price_again),
+                         (f"inline query, first ask ({len(inline_times)})", inline_times),
+                         ("  the same queries again (search cache)", inline_again)):
+        print(f"{label:<40}{statistics.median(times):8.1f}{pct(times, .95):8.1f}{max(times):8.1f}"
+              f"{100 if 'first' in label else '':>10}")
     print(f"\n{report.sent} alerts to {ALERTS} chats in {elapsed:.1f} s; the 30 msg/s flood limit needs {floor:.1f} s: "
           f"ratio {elapsed / floor:.2f}")
 
