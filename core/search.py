@@ -213,6 +213,10 @@ class CatalogIndex:
             set_codes = [filters.set_code.lower()]
         number, bare, name_tokens = take_numbers(tokens)
         name_tokens = [t for t in name_tokens if not t.isdigit()]
+        if not set_codes and number is None and len(bare) == 1 and name_tokens:
+            numbered = self._name_and_number(parts, filters, bare[0], " ".join(name_tokens))
+            if numbered:
+                return numbered, True
         with_set = self._score_interpretation(parts, filters, set_codes, number, bare, name_tokens)
         if set_codes and not filters.set_code and not parts.op_sets:
             best = with_set[0].score if with_set else 0.0
@@ -223,6 +227,19 @@ class CatalogIndex:
                 if without and without[0].score >= max(best, 90.0 if not name_tokens else 0.0) + 0.01:
                     return without, number is not None
         return with_set, number is not None or (bool(set_codes) and bool(bare))
+
+    def _name_and_number(self, parts: QueryParts, filters: SearchFilters, number: int, name: str) -> list[_Scored]:
+        """'pikachu 238', 'umbreon 215': the cards of that name printed with that number, if there are any.
+
+        A number typed next to a name is what the card says in its corner: among cards the name matches,
+        it picks the printing ('charizard 4' leaves the three Charizards numbered 4, not every Charizard)."""
+        pool = self._by_number.get(number_key(str(number)), [])
+        scored = [s for s in self._score_pool(pool, name) if s.score >= NAME_CUTOFF and _passes(s.card, filters)]
+        ranked = self._adjust([_Scored(s.card, s.score + NUMBER_EVIDENCE) for s in scored], parts, [])
+        if len({s.card for s in ranked}) > 1:
+            # 'mewtwo 72' is Mewtwo V and Mewtwo-GX: the name scores closer to one, but the user chooses
+            ranked = [_Scored(s.card, ranked[0].score) for s in ranked]
+        return ranked
 
     def _take_sets(self, tokens: list[str]) -> tuple[list[str], list[str]]:
         """Greedy longest match of set names/codes among the tokens."""

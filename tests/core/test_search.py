@@ -43,6 +43,12 @@ def test_a_bare_number_picks_the_one_piece_card_with_that_collector_number(sampl
     assert isinstance(outcome, Ambiguous) and ids(outcome.choices) == ["OP05-119", "OP05-119_p1", "OP05-119_p2"]
 
 
+def test_a_pokemon_name_and_its_number_pick_the_card_and_a_number_nobody_has_changes_nothing(sample_index):
+    assert sample_index.search("pikachu 238").outcome == Resolved(sample_index.get("sv8-238"))  # Pikachu ex
+    plain = sample_index.search("pikachu").outcome
+    assert sample_index.search("pikachu 2023").outcome == plain  # no Pikachu is numbered 2023
+
+
 @pytest.mark.parametrize(("query", "wanted"), [
     ("luffy 119 p1", "OP05-119_p1"), ("luffy 119 parallel 2", "OP05-119_p2"), ("luffy parallel 2 op05 119", "OP05-119_p2"),
 ])

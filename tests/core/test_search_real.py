@@ -161,6 +161,23 @@ def test_exact_identity_resolves_to_one_card(real_index, query, card_id):
         assert outcome.card.rarity == "Special Illustration Rare"
 
 
+@pytest.mark.parametrize(("query", "card_id"), [
+    ("pikachu 238", "sv8-238"), ("umbreon 215", "swsh7-215"), ("lugia 186", "swsh12-186"), ("charizard 199", "sv3pt5-199"),
+])
+def test_a_name_and_the_number_in_the_card_s_corner_pick_the_card(real_index, query, card_id):
+    outcome = real_index.search(query).outcome
+    assert isinstance(outcome, Resolved) and outcome.card.canonical_id == card_id
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("mewtwo 72", {"pgo-72", "sm35-72"}),  # Mewtwo V and Mewtwo-GX: the user chooses, however close the names
+    ("charizard 4", {"base1-4", "base4-4", "cel25c-4_A", "ex14-4", "base5-4"}),
+])
+def test_several_cards_with_that_name_and_number_are_offered_and_only_those(real_index, query, expected):
+    outcome = real_index.search(query).outcome
+    assert isinstance(outcome, Ambiguous) and {c.canonical_id for c in outcome.choices} == expected
+
+
 def test_one_piece_id_offers_the_base_print_and_its_parallels(real_index):
     outcome = real_index.search("OP05-119").outcome
     assert isinstance(outcome, Ambiguous)
