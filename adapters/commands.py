@@ -376,9 +376,14 @@ async def _waiting_note(services: Services, card: Card, rule) -> str:  # noqa: A
         return _already_note(rule, [l for l in same if rule.source is None or l.source == rule.source])
     if not lines:
         return ""
-    grade = lambda code: "" if code == RAW_MARKET else f"{condition_label(code)} "  # noqa: E731
-    have = sorted({f"{grade(l.condition)}{l.currency}" for l in lines})
-    return (f"\nNo {grade(rule.condition)}{rule.currency} prices for it yet (it is priced in {', '.join(have)}):"
+    grade = lambda code: "raw" if code == RAW_MARKET else condition_label(code)  # noqa: E731
+    if any(l.condition == rule.condition for l in lines):  # the grade is priced, in another currency
+        missing, have = rule.currency, {l.currency for l in lines if l.condition == rule.condition}
+    elif any(l.currency == rule.currency for l in lines):  # the currency is, for other grades
+        missing, have = grade(rule.condition), {grade(l.condition) for l in lines if l.currency == rule.currency}
+    else:
+        missing, have = f"{grade(rule.condition)} {rule.currency}", {f"{grade(l.condition)} {l.currency}" for l in lines}
+    return (f"\nNo {missing} prices for it yet (it has {', '.join(sorted(have))} prices):"
             " the alert waits until a source prices it so.")
 
 
@@ -426,13 +431,14 @@ async def _alert_remove(services: Services, call: Invocation) -> Reply:
 
 
 async def _alert_history(services: Services, call: Invocation) -> Reply:
-    rule_id = _rule_id(call)
+    rule_id = _rule_id(call) if call.args.get("id") else None
     if isinstance(rule_id, Reply):
         return rule_id
     rows = await services.alerts.rule_history(call.caller, rule_id)
-    return ListReply(title=f"Alert #{rule_id} history", rows=tuple(
-        f"{h.created_at:%Y-%m-%d %H:%M} UTC · {h.status}{' · ' + h.detail if h.detail else ''}" for h in rows),
-        empty="It has not fired yet.", ephemeral=True)
+    which = (lambda h: "") if rule_id is not None else (lambda h: f"#{h.rule_id} · ")
+    return ListReply(title=f"Alert #{rule_id} history" if rule_id is not None else "Your alert history", rows=tuple(
+        f"{which(h)}{h.created_at:%Y-%m-%d %H:%M} UTC · {h.status}{' · ' + h.detail if h.detail else ''}" for h in rows),
+        empty="It has not fired yet." if rule_id is not None else "None of your alerts has fired yet.", ephemeral=True)
 
 
 async def _trending(services: Services, call: Invocation) -> Reply:
@@ -596,7 +602,8 @@ CATALOG: tuple[Command, ...] = (
         _alert_add, read_words=read_alert_words),
     Command("alert list", "your alerts", (), _alert_list),
     Command("alert remove", "remove one of your alerts", (Param("id", "the alert number", "int"),), _alert_remove),
-    Command("alert history", "when an alert fired", (Param("id", "the alert number", "int"),), _alert_history),
+    Command("alert history", "when your alerts fired", (Param("id", "the alert number (all of yours without one)", "int",
+                                                             required=False),), _alert_history),
     Command("trending", "biggest movers", (Param("game", "pokemon or onepiece", "game", False),
                                            Param("period", "24h, 7d or 30d", "period", False),
                                            Param("kind", "gainers, losers, most_watched", "choice", False, TRENDING_KINDS)), _trending),

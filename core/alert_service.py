@@ -232,7 +232,8 @@ class AlertService:
     async def pause_rule(self, caller: Caller, rule_id: int, paused: bool = True) -> None:
         await self._rules.set_paused(await self.user(caller), rule_id, paused)
 
-    async def rule_history(self, caller: Caller, rule_id: int) -> list[Any]:
+    async def rule_history(self, caller: Caller, rule_id: int | None) -> list[Any]:
+        """One alert's deliveries, or (no id) those of all the caller's alerts, newest first."""
         return await self._rules.history(await self.user(caller), rule_id)
 
     # ------------------------------------------------------------ channel feeds

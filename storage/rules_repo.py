@@ -125,12 +125,17 @@ class SqlRules:
                 values.update(state="armed", pending_count=0)
             await conn.execute(update(alert_rules).where(alert_rules.c.id == rule_id).values(**values))
 
-    async def history(self, user_id: int, rule_id: int, limit: int = 50) -> list[HistoryRow]:
-        n = notification_log.c
+    async def history(self, user_id: int, rule_id: int | None, limit: int = 50) -> list[HistoryRow]:
+        """What one alert of the user's did, newest first; with no rule id, all of the user's alerts."""
+        n, r = notification_log.c, alert_rules.c
+        query = select(n.rule_id, n.status, n.detail, n.created_at)
         async with self._engine.connect() as conn:
-            await self._owned(conn, user_id, rule_id)
-            rows = await conn.execute(select(n.rule_id, n.status, n.detail, n.created_at)
-                                      .where(n.rule_id == rule_id).order_by(n.created_at.desc(), n.id.desc()).limit(limit))
+            if rule_id is None:
+                query = query.join_from(notification_log, alert_rules, r.id == n.rule_id).where(r.user_id == user_id)
+            else:
+                await self._owned(conn, user_id, rule_id)
+                query = query.where(n.rule_id == rule_id)
+            rows = await conn.execute(query.order_by(n.created_at.desc(), n.id.desc()).limit(limit))
             return [HistoryRow(*r) for r in rows]
 
     async def pause_for_delivery(self, rule_id: int | None, feed_id: int | None, reason: str) -> None:

@@ -109,6 +109,9 @@ async def test_alerts_are_private_and_bad_input_is_explained(chat):
     assert "It is 112.35 USD on tcgcsv now, already past your line: the first alert comes with" in over
     assert "#1 Charizard ex · sv3pt5-199 Holofoil · at or below 95.00 USD · armed" in await chat("/alert list")
     assert "No alert #1 of yours" in await chat("/alert remove 1", GARY)
+    assert "No alert #1 of yours" in await chat("/alert history 1", GARY)
+    assert "None of your alerts has fired yet." in await chat("/alert history")  # every alert of mine, none yet
+    assert "It has not fired yet." in await chat("/alert history 1")
     assert "No alerts yet" in await chat("/alert list", GARY)
     assert "Give a price" in await chat("/alert add sv3pt5 199 below")
     assert "more than zero" in await chat("/alert add sv3pt5 199 below -5")
@@ -126,15 +129,17 @@ async def test_alerts_typed_in_words_read_back_as_they_were_meant(chat):
     assert "Holofoil, a new 30-day low." in await chat("/alert add sv8 238 new 30-day low")
     in_euro = await chat("/alert add sv8 238 under 80 EUR")
     assert "Holofoil, at or below 80.00 EUR." in in_euro
-    assert "No EUR prices for it yet (it is priced in USD): the alert waits until a source prices it so." in in_euro
+    assert "No EUR prices for it yet (it has USD prices): the alert waits until a source prices it so." in in_euro
     graded = await chat("/alert add sv8 238 psa 10 above 900")
-    assert "No PSA 10 USD prices for it yet (it is priced in USD): the alert waits" in graded
+    assert "No PSA 10 prices for it yet (it has raw prices): the alert waits" in graded
+    both = await chat("/alert add sv8 238 psa 10 above 900 EUR")
+    assert "No PSA 10 EUR prices for it yet (it has raw USD prices): the alert waits" in both
     assert "No USD prices" not in await chat("/alert add sv8 238 under 79")
     assert "Holofoil, down 10% within 3 days." in await chat("/alert add sv8 238 pct_move -10 3")
     listed = await chat("/alert list")
     assert "down 15% within 14 days" in listed and "a new 30-day low" in listed and "at or below 80.00 EUR" in listed
     assert "must be between 1 and 365" in await chat("/alert add sv8 238 down 15% in 999 days")  # out of range: named, nothing stored
-    assert (await chat("/alert list")).count("\n  #") == 7
+    assert (await chat("/alert list")).count("\n  #") == 8
     assert "Run /alert add ID pct_move -15 14 with one of these ids" in await chat(
         "/alert add charizard ex 151 down 15% in 14 days")  # a choice keeps the rule, in words the parser reads
 

@@ -238,3 +238,25 @@ async def test_watchlist_lines_carry_change_and_age(env):
     [line] = await service.watchlist(ALICE)
     [quote] = line.prices
     assert quote.market_cents == 25000 and quote.prev_cents == 20000 and round(quote.change_percent, 2) == 25.0
+
+
+async def test_alert_history_without_an_id_lists_every_alert_of_the_caller_and_nobody_else_s(env):
+    from core.delivery import Deliverer, DeliveryPolicy
+    from storage.outbox_repo import SqlOutbox
+    from tests.fakes import FakeNotifier
+
+    service, store, index = env["service"], env["store"], env["index"]
+    await store.ingest(drops_unit({"sv3pt5-199": 10000, "sv8-238": 10000}, 25))
+    charizard = await service.add_rule(ALICE, index.get("sv3pt5-199"), "below", threshold="90")
+    pikachu = await service.add_rule(ALICE, index.get("sv8-238"), "below", threshold="90")
+    bobs = await service.add_rule(BOB, index.get("sv8-238"), "below", threshold="95")
+    env["clock"].now = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+    await store.ingest(drops_unit({"sv3pt5-199": 8500, "sv8-238": 8000}, 26))  # all three fire
+    policy = DeliveryPolicy(batch=50, lease=timedelta(minutes=2), max_attempts=3, backoff_base=timedelta(seconds=30))
+    rules = SqlRules(env["engine"], store)
+    sent = await Deliverer(SqlOutbox(env["engine"]), rules, {"discord": FakeNotifier()}, policy, env["clock"]).drain()
+    assert sent.sent == 3
+    mine = await service.rule_history(ALICE, None)
+    assert sorted(h.rule_id for h in mine) == sorted([charizard, pikachu]) and {h.status for h in mine} == {"sent"}
+    assert [h.rule_id for h in await service.rule_history(BOB, None)] == [bobs]
+    assert [h.rule_id for h in await service.rule_history(ALICE, pikachu)] == [pikachu]
