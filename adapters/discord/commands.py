@@ -195,7 +195,7 @@ def bind(tree: app_commands.CommandTree, services: Services) -> Binder:
         await binder.run(interaction, "alert remove", id=id)
 
     @alert.command(name="history", description=_t(COMMANDS["alert history"].help))
-    async def alert_history(interaction: discord.Interaction, id: int) -> None:  # noqa: A002
+    async def alert_history(interaction: discord.Interaction, id: int | None = None) -> None:  # noqa: A002
         await binder.run(interaction, "alert history", id=id)
 
     tree.add_command(alert)

@@ -254,3 +254,15 @@ def test_prices_beyond_what_an_embed_holds_are_counted_not_dropped_silently():
     embed = card_embed(CardReply(card=card, lines=lines)).to_dict()
     assert len(embed["fields"]) == 24 and embed["fields"][0]["name"] == "Holofoil · ebay · PSA 1"
     assert "6 more prices: narrow with the finish or condition option" in embed["footer"]["text"]
+
+
+async def test_alert_history_takes_an_alert_number_or_none_for_all_of_yours(bot):
+    [sync] = [c for c in bot["fake"].calls if c.method == "PUT" and c.path.endswith("/commands")]
+    [history] = [o for o in next(c for c in sync.json if c["name"] == "alert")["options"] if o["name"] == "history"]
+    assert [(o["name"], o["type"], bool(o.get("required"))) for o in history["options"]] == [("id", 4, False)]
+    [everything] = await bot["send"](interaction("alert", [], sub="history"))
+    [embed] = everything.data["embeds"]
+    assert everything.data["flags"] & EPHEMERAL and embed["title"] == "Your alert history"
+    assert "None of your alerts has fired yet." in embed["description"]
+    [other] = await bot["send"](interaction("alert", [{"name": "id", "type": 4, "value": 999}], sub="history"))
+    assert "No alert #999 of yours" in other.data["content"]
