@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Awaitable, Callable
 
 from adapters.alert_words import read_alert_words
+from adapters.command_help import command_help
 from adapters.replies import (
     CardReply,
     ChartReply,
@@ -576,7 +577,7 @@ async def _apikey_revoke(services: Services, call: Invocation) -> Reply:
 
 
 async def _help(services: Services, call: Invocation) -> Reply:
-    return ListReply(title="Commands", rows=tuple(f"/{c.name} — {c.help}" for c in CATALOG), ephemeral=True)
+    return command_help(CATALOG, call.args.get("command", ""))
 
 
 CARD = Param("card", "a card name, set + number (sv3pt5 199) or id (OP05-119)", "card")
@@ -623,7 +624,7 @@ CATALOG: tuple[Command, ...] = (
     Command("export", "download everything we keep about you (JSON)", (), _export),
     Command("forget", "delete everything we keep about you", (Param("confirm", "type confirm", "choice", False,
                                                                      ("confirm",)),), _forget),
-    Command("help", "what I can do", (), _help),
+    Command("help", "what I can do", (Param("command", "a command to explain, e.g. alert", "text", False),), _help),
 )
 COMMANDS = {c.name: c for c in CATALOG}
 

@@ -263,8 +263,9 @@ def bind(tree: app_commands.CommandTree, services: Services) -> Binder:
         await binder.run(interaction, "forget", confirm=confirm)
 
     @tree.command(name="help", description=_t(COMMANDS["help"].help))
-    async def help_(interaction: discord.Interaction) -> None:
-        await binder.run(interaction, "help")
+    @app_commands.describe(command="a command to explain, e.g. alert")
+    async def help_(interaction: discord.Interaction, command: str | None = None) -> None:
+        await binder.run(interaction, "help", command=command)
 
     @tree.error
     async def on_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:

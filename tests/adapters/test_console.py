@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.command_help import EXAMPLES
 from adapters.commands import CATALOG, COMMANDS, Command
 from adapters.console.chat import handle_line, split_command
 from bot.app import build_app
@@ -198,7 +199,27 @@ async def test_link_gives_a_code(chat):
 
 async def test_help_lists_every_command(chat):
     out = await chat("/help")
-    assert all(f"/{c.name} —" in out for c in CATALOG)
+    assert all(f"/{c.name} —" in out for c in CATALOG) and "/help COMMAND shows what to type" in out
+
+
+async def test_help_on_a_command_says_what_to_type_with_examples(chat):
+    out = await chat("/help alert")
+    assert "/alert add card kind [value] [currency] [window] — alert me when a price crosses a line" in out
+    assert "e.g. /alert add pikachu 238 down 15% in 7 days" in out and "/alert history [id]" in out
+    assert "/price" not in out  # only the commands asked about
+    assert "No command /teleport. /help lists them." in await chat("/help teleport")
+
+
+async def test_every_help_example_works_as_typed(chat):
+    """An example that fails when copied is worse than none: each runs against the sample catalog."""
+    admin = Caller("console", "ash", "Ash", channel_id="c-1", guild_id="g-1", is_channel_admin=True)
+    misread = ("No card matches", "Several cards match", "Did you mean", "is not a price", "Unknown period",
+               "Unknown game", "Which card?", "Which alert?", "Unknown command")
+    for name, examples in EXAMPLES.items():
+        for example in examples:
+            line = example.split(" (")[0]  # '/link (then /link CODE ...)': the command itself
+            out = await chat(line, admin if name.startswith("feed") else ME)
+            assert not any(m in out for m in misread), (example, out)
 
 
 def test_every_catalog_command_is_bound_on_the_console():

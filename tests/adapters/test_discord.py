@@ -266,3 +266,9 @@ async def test_alert_history_takes_an_alert_number_or_none_for_all_of_yours(bot)
     assert "None of your alerts has fired yet." in embed["description"]
     [other] = await bot["send"](interaction("alert", [{"name": "id", "type": 4, "value": 999}], sub="history"))
     assert "No alert #999 of yours" in other.data["content"]
+
+
+async def test_help_explains_one_command_when_asked(bot):
+    [call] = await bot["send"](interaction("help", [{"name": "command", "type": 3, "value": "alert"}]))
+    [embed] = call.data["embeds"]
+    assert embed["title"] == "/alert" and "/alert add card kind" in embed["description"]
