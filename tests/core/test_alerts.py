@@ -53,6 +53,7 @@ def test_availability_is_one_shot():
     ({"kind": "below", "threshold": "nan"}, "“nan” is not a price"),
     ({"kind": "below", "threshold": "inf"}, "“inf” is not a price"),
     ({"kind": "below", "threshold": "1.234"}, "two decimals"),
+    ({"kind": "above", "threshold": "5%"}, "“5%” is a percent; .* say “up 5%” or “down 5%”"),  # a move, in threshold words
     ({"kind": "pct_move", "percent": "0"}, "must not be zero"),
     ({"kind": "pct_move", "percent": "-150"}, "between"),
     ({"kind": "pct_move", "percent": "-10", "window_days": "0"}, "between"),
