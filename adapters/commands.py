@@ -265,7 +265,9 @@ async def _search(services: Services, call: Invocation) -> Reply:
     if isinstance(result.outcome, NotFound) and not result.ranked:
         return ErrorReply(message=result.outcome.message)
     rows = tuple(f"{c.name} · {c.set_code} · {c.display_number} · {c.rarity or ''} — {c.canonical_id}" for c in result.ranked[:25])
-    return ListReply(title=f"Cards matching “{query}”", rows=rows, empty="No card matches.")
+    # Nothing plausible, only the nearest names: say so rather than title them as matches
+    title = f"No card matches “{query}”; the closest:" if isinstance(result.outcome, NotFound) else f"Cards matching “{query}”"
+    return ListReply(title=title, rows=rows, empty="No card matches.")
 
 
 async def _watch(services: Services, call: Invocation) -> Reply:

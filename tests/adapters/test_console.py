@@ -82,6 +82,12 @@ async def test_a_lone_guess_is_asked_about_not_called_several_matches(chat):
     assert "Latios · sv8 · 203" in reply and "Several" not in reply
 
 
+async def test_a_search_with_no_match_titles_its_suggestions_as_such(chat):
+    out = await chat("/search gold star")  # the sample holds no gold star
+    assert out.startswith("No card matches “gold star”; the closest:") and "Cards matching" not in out
+    assert (await chat("/search luffy")).startswith("Cards matching “luffy”")
+
+
 async def test_unknown_card_gets_a_message_not_a_traceback(chat):
     out = await chat("/price qqqqzzzz")
     assert out.startswith("⚠ No card matches") and "Traceback" not in out
