@@ -30,7 +30,7 @@ from core.alerts import RuleError, watched_for
 from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, HistoryService
 from core.models import Card, Finish, Game, parse_finish, printing_label, take_finish, utcnow
 from core.price_service import PriceService, format_age
-from core.prices import CURRENCIES, RAW_MARKET, condition_label
+from core.prices import CURRENCIES, PRICE_SOURCES, RAW_MARKET, condition_label
 from core.pricing import PERIODS
 from core.search import Ambiguous, NotFound, Resolved, SearchFilters
 from core.services import CatalogService
@@ -590,6 +590,8 @@ CATALOG: tuple[Command, ...] = (
         Param("condition", "only this condition or grade (NM, PSA 10 ...)", "text", False)), _price),
     Command("card", "card details: prices, changes, all-time high and low", (CARD,), _card),
     Command("chart", "price-history chart", (CARD, Param("period", "7d, 30d, 3m, 1y or all", "period", False),
+                                             Param("source", f"only this source ({', '.join(PRICE_SOURCES)})", "choice",
+                                                   False, PRICE_SOURCES),
                                              Param("theme", "dark or light", "choice", False, ("dark", "light"))), _chart),
     Command("search", "find cards", (Param("query", "what to look for"), Param("game", "pokemon or onepiece", "game", False)), _search),
     Command("watch", "add a card to your watchlist", (CARD,), _watch),

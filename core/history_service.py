@@ -11,7 +11,7 @@ from typing import Any, Awaitable, Callable, Protocol
 from core import charts
 from core.charts import ChartSeries, ChartSpec
 from core.models import Card, CardSet, Finish, Game, utcnow
-from core.prices import condition_label
+from core.prices import PRICE_SOURCES, condition_label
 from core.pricing import (
     THIN_SAMPLE, PeriodError, SeriesPoint, SeriesStats, downsample, parse_period, series_stats,
 )
@@ -96,7 +96,10 @@ class HistoryService:
             return
         known = await self._queries.source_names()
         if source not in known:
-            raise UnknownSource(f"Unknown source “{source}”. Known sources: {', '.join(known) or 'none yet'}.")
+            have = ', '.join(known) or 'none yet'
+            if source in PRICE_SOURCES:  # a real source this deployment does not collect (yet)
+                raise UnknownSource(f"No {source} prices here yet. Sources with prices: {have}.")
+            raise UnknownSource(f"Unknown source “{source}”. Known sources: {have}.")
 
     async def history(self, card: Card, period: str | None = "30d", source: str | None = None,
                       condition: int | None = None, now: datetime | None = None) -> list[PrintingHistory]:

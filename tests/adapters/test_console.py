@@ -93,6 +93,11 @@ async def test_unknown_card_gets_a_message_not_a_traceback(chat):
     assert out.startswith("⚠ No card matches") and "Traceback" not in out
 
 
+async def test_a_chart_of_one_source_is_typed_after_the_period(chat):
+    assert "chart written to" in await chat("/chart sv3pt5 199 30d tcgcsv light")
+    assert "No ebay prices here yet. Sources with prices: tcgcsv." in await chat("/chart sv3pt5 199 1y ebay")
+
+
 async def test_chart_writes_a_png(chat, tmp_path):
     out = await chat("/chart sv3pt5 199 1y")
     assert "chart written to" in out and (tmp_path / "charts" / "sv3pt5-199.png").read_bytes()[:4] == b"\x89PNG"

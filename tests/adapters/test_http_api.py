@@ -114,7 +114,7 @@ async def test_price_history_with_statistics(services, keys):
     assert series["summary"]["ath"]["price"] and series["summary"]["trend"] in ("up", "down", "flat", "unknown")
     assert error_of(bad_period, 422, "validation_error")["details"][0]["field"] == "query.period"
     assert error_of(bad_source, 422, "validation_error")["details"][0]["field"] == "query.source"
-    assert "Known sources: tcgcsv" in error_of(no_data, 404, "not_found")["message"]  # none collected from eBay
+    assert "No ebay prices here yet. Sources with prices: tcgcsv." in error_of(no_data, 404, "not_found")["message"]  # none collected from eBay
     assert error_of(bad_condition, 422, "validation_error")["details"][0]["field"] == "query.condition"
     assert graded["series"] == []  # no graded prices in the sample: empty, not an error
 

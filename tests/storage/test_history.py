@@ -89,6 +89,8 @@ async def test_bad_requests_get_clear_messages(engine, sample_index):
         await history.history(card, "fortnight")
     with pytest.raises(HistoryError, match="Unknown source “nope”"):
         await history.history(card, "30d", source="nope")
+    with pytest.raises(HistoryError, match="No ebay prices here yet. Sources with prices: "):
+        await history.history(card, "30d", source="ebay")  # a source we know, not collected here
     with pytest.raises(HistoryError, match="Unknown list"):
         await history.trending(Game.POKEMON, "7d", "best")
     with pytest.raises(HistoryError, match="Unknown period"):
