@@ -53,7 +53,7 @@ def parse_price(raw: object) -> Decimal:
     text = str(raw).strip().replace(",", "").lstrip("$€£¥").strip() if raw is not None else ""
     if text.endswith("%"):  # 'above 5%': a move, asked for with the words of a threshold
         raise RuleError(f"“{raw}” is a percent; a price line is written like 12.50. For a move, say "
-                        f"“up {text}” or “down {text}” (e.g. /alert add sv8 238 down {text} in 7 days).")
+                        f"“up {text}” or “down {text}”, with a window if you like: “down {text} in 7 days”.")
     try:
         value = Decimal(text)
     except InvalidOperation as err:

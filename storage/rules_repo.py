@@ -136,7 +136,7 @@ class SqlRules:
                 await self._owned(conn, user_id, rule_id)
                 query = query.where(n.rule_id == rule_id)
             rows = await conn.execute(query.order_by(n.created_at.desc(), n.id.desc()).limit(limit))
-            return [HistoryRow(*r) for r in rows]
+            return [HistoryRow(*row) for row in rows]
 
     async def pause_for_delivery(self, rule_id: int | None, feed_id: int | None, reason: str) -> None:
         """A permanent refusal (blocked bot, closed DMs, channel gone) pauses what sent the message."""

@@ -54,8 +54,8 @@ async def test_mistakes_in_options_are_named(chat):
     assert "Unknown period “2d”. Use one of: 24h, 7d, 30d." in await chat("/trending pokemon 2d")
     assert "“abc” is not a price" in await chat("/alert add sv3pt5 199 below abc")
     percent = await chat("/alert add sv3pt5 199 above 5%")
-    assert "is a percent" in percent and "/alert add sv8 238 down 5% in 7 days" in percent
-    assert "down 5% within 7 days" in await chat(percent.split("(e.g. ")[1].rstrip(").\n "))  # the advice works
+    assert "is a percent" in percent and "say “up 5%” or “down 5%”, with a window if you like: “down 5% in 7 days”" in percent
+    assert "down 5% within 7 days" in await chat("/alert add sv3pt5 199 down 5% in 7 days")  # the advice works
     assert "Alert #1 removed" in await chat("/alert remove 1")
     assert "Unknown game “pokmon”. Use pokemon or onepiece." in await chat("/trending pokmon")
     assert "Unknown game “digimon”" in await chat("/sets digimon")
