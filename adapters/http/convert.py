@@ -58,12 +58,13 @@ def summary_out(stats: SeriesStats, period_change: s.ChangeOut | None) -> s.Seri
 def series_out(history: PrintingHistory) -> s.SeriesOut:
     points = [s.HistoryPoint(t=p.ts, market=cents_str(p.market), low=cents_str(p.low),
                              high=cents_str(p.high)) for p in history.points]
-    priced = [p for p in history.points if p.market is not None and p.market > 0]
+    priced = [p for p in history.points if p.market_cents is not None and p.market_cents > 0]  # on the stored cents
     period_change = None
     if len(priced) >= 2:
         first, last = priced[0], priced[-1]
-        period_change = s.ChangeOut(amount=cents_str(last.market - first.market),
-                                    percent=percent((last.market - first.market) / first.market * 100), since=first.ts)
+        moved = last.market_cents - first.market_cents
+        period_change = s.ChangeOut(amount=money(moved), percent=percent(Decimal(moved) * 100 / first.market_cents),
+                                    since=first.ts)
     summary = summary_out(history.stats, period_change) if history.stats else None
     return s.SeriesOut(source=history.source, finish=history.finish, variant=history.variant,
                        condition=history.condition, currency=history.currency, points=points, summary=summary)
