@@ -28,7 +28,7 @@ from core.api_keys import ApiKeyService
 from core.alert_service import AlertService, Caller, FeedSpec, PermissionDenied, parse_condition, take_condition
 from core.alerts import RuleError, watched_for
 from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, HistoryService
-from core.models import Card, Finish, Game, parse_finish, printing_label, take_finish, utcnow
+from core.models import Card, Finish, Game, format_cents, parse_finish, printing_label, take_finish, utcnow
 from core.price_service import PriceService, format_age
 from core.prices import CURRENCIES, PRICE_SOURCES, RAW_MARKET, condition_label
 from core.pricing import PERIODS
@@ -180,18 +180,12 @@ async def card_reply(services: Services, card: Card, finish: Finish | None = Non
         notes, chosen = (*notes, f"No {asked} prices yet; these are the prices we have."), prices.lines
     lines = tuple(
         PriceLine(printing_label(l.finish, l.variant), l.source,
-                  condition_label(l.condition), _money(l.market_cents, l.currency), _money(l.low_cents, l.currency),
-                  _money(l.high_cents, l.currency), l.as_of.isoformat(), format_age(prices.checked_at - l.as_of),
+                  condition_label(l.condition), format_cents(l.market_cents, l.currency), format_cents(l.low_cents, l.currency),
+                  format_cents(l.high_cents, l.currency), l.as_of.isoformat(), format_age(prices.checked_at - l.as_of),
                   f"{l.change_percent:+.2f}% since {l.prev_as_of.date()}" if l.change_percent is not None and l.prev_as_of
                   else None)
         for l in chosen)
     return CardReply(card=card, card_set=index.set_of(card), lines=lines, notes=notes)
-
-
-def _money(cents: int | None, currency: str) -> str | None:
-    from core.models import Money
-
-    return None if cents is None else str(Money.from_cents(cents, currency))
 
 
 # ---------------------------------------------------------------- commands
@@ -341,7 +335,7 @@ async def _watchlist(services: Services, call: Invocation) -> Reply:
             change = best.change_percent
             since = f", {change:+.2f}% since {best.prev_as_of.date()}" if change is not None and best.prev_as_of else ""
             age = format_age(utcnow() - best.as_of)
-            price = f"{_money(best.market_cents, best.currency)} on {best.source}{since} (as of {best.as_of.date()}, {age})"
+            price = f"{format_cents(best.market_cents, best.currency)} on {best.source}{since} (as of {best.as_of.date()}, {age})"
         rows.append(f"#{line.item_id} {card.name if card else line.card_id} · {line.card_id} · "
                     f"{_series_label(line.finish, line.variant, line.condition)}: {price}")
     return ListReply(title="Your watchlist", rows=tuple(rows), empty="Your watchlist is empty. Add cards with /watch.",
@@ -401,7 +395,7 @@ def _already_note(rule, lines: list) -> str:  # noqa: ANN001 - a rules_repo.Rule
     if not crossed:
         return ""
     now = (min if below else max)(crossed, key=lambda l: l.market_cents)
-    return (f"\nIt is {_money(now.market_cents, now.currency)} on {now.source} now, already past your line:"
+    return (f"\nIt is {format_cents(now.market_cents, now.currency)} on {now.source} now, already past your line:"
             " the first alert comes with the next price check.")
 
 
@@ -458,7 +452,7 @@ async def _trending(services: Services, call: Invocation) -> Reply:
         else:
             m = entry.detail
             rows.append(f"{name} · {_series_label(m.finish, m.variant, m.condition)} ({m.source}): "
-                        f"{_money(m.old_cents, m.currency)} → {_money(m.new_cents, m.currency)} ({m.percent:+}%)")
+                        f"{format_cents(m.old_cents, m.currency)} → {format_cents(m.new_cents, m.currency)} ({m.percent:+}%)")
     return ListReply(title=f"{game.label} {kind.replace('_', ' ')} · {period}", rows=tuple(rows),
                      empty="Nothing moved enough to list.")
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from core.collect import CollectReport
-from core.models import CardSet, display_number
+from core.models import CardSet, display_number, format_cents
 from core.ports import ImportReport
 from core.price_service import CardPrices, format_age
 from core.prices import condition_label
@@ -111,12 +111,6 @@ def collect_text(report: CollectReport) -> str:
     return "\n".join(lines)
 
 
-def _money(cents: int | None, currency: str) -> str | None:
-    from core.models import Money
-
-    return None if cents is None else str(Money.from_cents(cents, currency))
-
-
 def prices_dict(prices: CardPrices, card_set: CardSet | None) -> dict[str, Any]:
     card = prices.card
     return {
@@ -126,8 +120,8 @@ def prices_dict(prices: CardPrices, card_set: CardSet | None) -> dict[str, Any]:
         "prices": [
             {"finish": l.finish.value, "variant": l.variant, "source": l.source,
              "condition": condition_label(l.condition), "currency": l.currency,
-             "market": _money(l.market_cents, l.currency), "low": _money(l.low_cents, l.currency),
-             "mid": _money(l.mid_cents, l.currency), "high": _money(l.high_cents, l.currency),
+             "market": format_cents(l.market_cents, l.currency), "low": format_cents(l.low_cents, l.currency),
+             "mid": format_cents(l.mid_cents, l.currency), "high": format_cents(l.high_cents, l.currency),
              "sample_size": l.sample_size, "as_of": l.as_of.isoformat(),
              "age": format_age(prices.checked_at - l.as_of)}
             for l in prices.lines
@@ -231,7 +225,7 @@ def trending_row(index: Any, entry: Any, kind: str) -> dict[str, Any]:
         return row
     mover = entry.detail
     row.update({"printing": mover.finish.value + (f" ({mover.variant})" if mover.variant else ""),
-                "condition": condition_label(mover.condition), "source": mover.source, "old": _money(mover.old_cents, mover.currency),
-                "new": _money(mover.new_cents, mover.currency), "change": f"{mover.percent:+}%",
+                "condition": condition_label(mover.condition), "source": mover.source, "old": format_cents(mover.old_cents, mover.currency),
+                "new": format_cents(mover.new_cents, mover.currency), "change": f"{mover.percent:+}%",
                 "since": mover.old_ts.date().isoformat()})
     return row

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from core.models import format_cents
 from core.prices import CURRENCIES, MAX_PRICE
 
 
@@ -223,9 +224,9 @@ def watched_for(kind: str, threshold_cents: int | None, percent_bp: int | None, 
     """What a rule waits for, as its confirmation and /alert list say it: 'at or below 1,000.50 USD',
     'down 15% within 7 days', 'a new 30-day low', 'the first price in USD'."""
     if kind == RuleKind.BELOW:
-        return f"at or below {Decimal(threshold_cents) / 100:,.2f} {currency}"
+        return f"at or below {format_cents(threshold_cents, currency)}"
     if kind == RuleKind.ABOVE:
-        return f"at or above {Decimal(threshold_cents) / 100:,.2f} {currency}"
+        return f"at or above {format_cents(threshold_cents, currency)}"
     if kind == RuleKind.PCT_MOVE:
         return f"{'down' if percent_bp < 0 else 'up'} {abs(percent_bp) / 100:g}% within {window_days} days"
     if kind == RuleKind.N_DAY_LOW:

@@ -109,6 +109,11 @@ class Money:
         return f"{self.amount.quantize(Decimal('0.01')):,} {self.currency}"
 
 
+def format_cents(cents: int | None, currency: str) -> str | None:
+    """Stored integer cents as users read them: '1,234.50 USD'; None stays None."""
+    return None if cents is None else str(Money.from_cents(cents, currency))
+
+
 @dataclass(frozen=True, slots=True)
 class CardSet:
     game: Game

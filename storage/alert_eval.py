@@ -16,7 +16,7 @@ from sqlalchemy import and_, bindparam, case, false, func, literal, literal_colu
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.alerts import AlertMessage, RuleKind, RuleState, headline, step
-from core.models import display_number, printing_label
+from core.models import display_number, format_cents, printing_label
 from core.prices import CURRENCY_BY_CODE, condition_label, from_epoch
 from storage.sql import ids_param, ids_value, in_ids, in_ids_param, insert_ignore
 from storage.tables import (
@@ -292,14 +292,10 @@ def _rule_message(row: Any, detail: Any, quotes: list[Any]) -> AlertMessage:
         card_id=detail.canonical_id, card_name=detail.name, set_name=detail.set_name,
         number=display_number(detail.number, detail.card_variant),
         printing=printing, condition=condition_label(detail.condition), source=quote.name if quote else "?",
-        currency=currency, new_price=_money(new_cents, currency), old_price=_money(old_cents, currency) if old_cents else None,
+        currency=currency, new_price=format_cents(new_cents, currency), old_price=format_cents(old_cents, currency) if old_cents else None,
         percent=percent, as_of=from_epoch(ts).isoformat(), link=card_link(detail.canonical_id, detail.name, detail.number),
         image_url=detail.image_url, rule_id=row.id, dedup_key=f"rule:{row.id}:{ts}",
     )
-
-
-def _money(cents: int | None, currency: str) -> str:
-    return f"{Decimal(cents) / 100:,.2f} {currency}"
 
 
 def card_link(card_id: str, name: str, number: str) -> str:
@@ -360,7 +356,7 @@ def _feed_row(event: Any, now: datetime) -> dict[str, Any]:
         card_name=event.name, set_name=event.set_name,
         number=display_number(event.number, event.card_variant), printing=printing,
         condition=condition_label(event.condition), source=event.source, currency=currency,
-        new_price=_money(event.market_cents, currency), old_price=_money(event.prev_market_cents, currency),
+        new_price=format_cents(event.market_cents, currency), old_price=format_cents(event.prev_market_cents, currency),
         percent=f"{change.quantize(Decimal('0.01')):+}%", as_of=from_epoch(event.ts).isoformat(),
         link=card_link(event.canonical_id, event.name, event.number), image_url=event.image_url,
         feed_id=event.feed_id, dedup_key=key,
@@ -387,8 +383,8 @@ async def enqueue_digests(conn: AsyncConnection, feeds: list[Any], movers_by_gam
                                       for m in (*gainers[:5], *losers[:5])})
     for feed in feeds:
         gainers, losers = movers_by_game.get(feed.game or "pokemon", ([], []))
-        lines = [f"{arrow} {names.get(m.card_id, m.card_id)} · {printing_label(m.finish, m.variant)}: {_money(m.old_cents, m.currency)}"
-                 f" → {_money(m.new_cents, m.currency)} ({m.percent:+}%)"
+        lines = [f"{arrow} {names.get(m.card_id, m.card_id)} · {printing_label(m.finish, m.variant)}: {format_cents(m.old_cents, m.currency)}"
+                 f" → {format_cents(m.new_cents, m.currency)} ({m.percent:+}%)"
                  for arrow, movers in (("▲", gainers), ("▼", losers)) for m in movers[:5]]
         if not lines:
             continue
