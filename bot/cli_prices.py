@@ -116,6 +116,7 @@ async def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int
             source = TcgcsvSource(http, DUMP_BASE_URL, snapshot_day=day)
             games = [Game(g) for g in cfg.games]
             report = await collect_tcgplayer_like(source, app.store, index, games, overrides_of(cfg), force=args.force)
+        await _record_import(app, report)
     output.emit(args.json, report.as_dict(), output.collect_text(report))
     return 0
 
@@ -213,6 +214,12 @@ async def cmd_parse_title(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _record_import(app, report: CollectReport) -> None:  # noqa: ANN001 - the wired App
+    """`tcgtracker status` then shows the imported day as the source's last snapshot."""
+    if report.snapshot is not None and report.counts.units + report.counts.skipped_units:
+        await app.queries.record_import(report.source, report.snapshot)
+
+
 async def _import_cardmarket(args: argparse.Namespace, settings: Settings) -> int:
     files = [args.path] if args.path.is_file() else sorted(args.path.rglob("*.json"))
     payloads = []
@@ -235,5 +242,6 @@ async def _import_cardmarket(args: argparse.Namespace, settings: Settings) -> in
             unit.force = args.force
             report.counts.add(await app.store.ingest(unit))
             report.snapshot = unit.snapshot_ts
+        await _record_import(app, report)
     output.emit(args.json, report.as_dict(), output.collect_text(report))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.mapping import PrintingKey
@@ -121,6 +121,16 @@ class SqlPriceQueries:
                 values.update(last_error_at=utcnow(), last_error=(error or "")[:2000],
                               consecutive_failures=ds.consecutive_failures + 1)
             await conn.execute(update(data_sources).where(ds.id == source_id).values(**values))
+
+    async def record_import(self, source: str, snapshot: datetime) -> None:
+        """A backfill stored `snapshot`: status shows it as the last snapshot unless a newer one is known.
+        Fetch health (last success, failures, circuit) is left alone: an import fetched nothing."""
+        async with self._engine.begin() as conn:
+            source_id = await self._store.source_id(source, conn)
+            ds = data_sources.c
+            await conn.execute(update(data_sources)
+                               .where(ds.id == source_id, or_(ds.last_snapshot_at.is_(None), ds.last_snapshot_at < snapshot))
+                               .values(last_snapshot_at=snapshot))
 
 
 def _latest(row: Any) -> LatestPrice:

@@ -76,6 +76,20 @@ def test_status_lists_sources(demo_db, capsys):
     assert [s["name"] for s in _json(capsys)["sources"]] == ["tcgcsv"]
 
 
+def test_status_shows_an_imported_day_as_the_last_snapshot_and_no_fetch(demo_db, capsys):
+    def tcgcsv_status() -> dict:
+        assert main(["status", "--json"]) == 0
+        return next(s for s in _json(capsys)["sources"] if s["name"] == "tcgcsv")
+
+    imported = tcgcsv_status()
+    assert imported["last_snapshot_at"].startswith("2026-11-20T00:00:00")
+    assert imported["last_success_at"] is None  # an import fetched nothing: fetch health is not claimed
+    assert main(["import-prices", "--source", "tcgcsv", str(SAMPLE_DIR / "tcgcsv"), "--date", "2026-10-01", "--json"]) == 0
+    backfill = _json(capsys)
+    assert backfill["snapshot"].startswith("2026-10-01") and backfill["units"] > 0
+    assert tcgcsv_status()["last_snapshot_at"] == imported["last_snapshot_at"]  # an older day does not replace it
+
+
 def test_a_pin_for_a_misspelt_source_is_refused_and_stores_nothing(demo_db, capsys):
     with pytest.raises(SystemExit) as refused:
         main(["mapping", "set", "tcgcvs", "517950", "sv3pt5-199"])

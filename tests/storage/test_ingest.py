@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -231,3 +231,15 @@ async def test_special_products_get_their_own_printing(store, engine):
     await store.ingest(unit(obs("1", PrintingKey("svp-88", Finish.HOLOFOIL), "6.10"), obs("2", staff, "29.00")))
     latest = await SqlPriceQueries(engine, store).latest_prices(["svp-88"])
     assert sorted((l.variant, l.market_cents) for l in latest) == [("", 610), ("staff", 2900)]
+
+
+async def test_an_import_moves_the_last_snapshot_forward_only_and_claims_no_fetch(store, engine):
+    queries = SqlPriceQueries(engine, store)
+    await queries.record_import("tcgcsv", DAY2)
+    await queries.record_import("tcgcsv", DAY1)  # a backfill of an older day
+    [health] = await queries.source_health()
+    assert (health.name, health.last_snapshot_at, health.last_success_at) == ("tcgcsv", DAY2, None)
+    await queries.record_run("tcgcsv", True, None, "closed", DAY2 + timedelta(days=1))  # a collection
+    await queries.record_import("tcgcsv", DAY2)
+    [health] = await queries.source_health()
+    assert health.last_snapshot_at == DAY2 + timedelta(days=1) and health.last_success_at is not None
