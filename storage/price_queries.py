@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.mapping import PrintingKey
 from core.models import Finish, utcnow
@@ -116,21 +116,28 @@ class SqlPriceQueries:
             ds = data_sources.c
             values: dict[str, Any] = {"circuit_state": circuit_state}
             if ok:
-                values.update(last_success_at=utcnow(), consecutive_failures=0, last_snapshot_at=snapshot)
+                values.update(last_success_at=utcnow(), consecutive_failures=0)
             else:
                 values.update(last_error_at=utcnow(), last_error=(error or "")[:2000],
                               consecutive_failures=ds.consecutive_failures + 1)
             await conn.execute(update(data_sources).where(ds.id == source_id).values(**values))
+            if ok and snapshot is not None:
+                await _advance_snapshot(conn, source_id, snapshot)
 
     async def record_import(self, source: str, snapshot: datetime) -> None:
-        """A backfill stored `snapshot`: status shows it as the last snapshot unless a newer one is known.
-        Fetch health (last success, failures, circuit) is left alone: an import fetched nothing."""
+        """A backfill stored `snapshot`. Fetch health (last success, failures, circuit) is left alone:
+        an import fetched nothing."""
         async with self._engine.begin() as conn:
-            source_id = await self._store.source_id(source, conn)
-            ds = data_sources.c
-            await conn.execute(update(data_sources)
-                               .where(ds.id == source_id, or_(ds.last_snapshot_at.is_(None), ds.last_snapshot_at < snapshot))
-                               .values(last_snapshot_at=snapshot))
+            await _advance_snapshot(conn, await self._store.source_id(source, conn), snapshot)
+
+
+async def _advance_snapshot(conn: AsyncConnection, source_id: int, snapshot: datetime) -> None:
+    """The source's last snapshot becomes `snapshot` unless a newer one is known (a backfill of an older
+    day, or a run that stored nothing, must not move it back or blank it)."""
+    ds = data_sources.c
+    await conn.execute(update(data_sources)
+                       .where(ds.id == source_id, or_(ds.last_snapshot_at.is_(None), ds.last_snapshot_at < snapshot))
+                       .values(last_snapshot_at=snapshot))
 
 
 def _latest(row: Any) -> LatestPrice:

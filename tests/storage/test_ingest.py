@@ -241,5 +241,6 @@ async def test_an_import_moves_the_last_snapshot_forward_only_and_claims_no_fetc
     assert (health.name, health.last_snapshot_at, health.last_success_at) == ("tcgcsv", DAY2, None)
     await queries.record_run("tcgcsv", True, None, "closed", DAY2 + timedelta(days=1))  # a collection
     await queries.record_import("tcgcsv", DAY2)
+    await queries.record_run("tcgcsv", True, None, "closed", None)  # a run that stored nothing
     [health] = await queries.source_health()
     assert health.last_snapshot_at == DAY2 + timedelta(days=1) and health.last_success_at is not None
