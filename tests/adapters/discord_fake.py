@@ -146,7 +146,8 @@ class FakeDiscord:
     def messages_to(self, channel_id: str) -> list[Call]:
         return [c for c in self.calls if c.method == "POST" and c.path == f"/channels/{channel_id}/messages"]
 
-    async def wait_for(self, predicate, timeout: float = 5.0) -> list[Call]:
+    async def wait_for(self, predicate, timeout: float = 30.0) -> list[Call]:
+        """A deadline for a call that never comes, not a speed check (a first chart spawns its render process)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while asyncio.get_running_loop().time() < deadline:
             found = [c for c in self.calls if predicate(c)]

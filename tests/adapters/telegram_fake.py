@@ -81,7 +81,9 @@ class BotAPI:
     def sent(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 30.0) -> list[Call]:
+        """A deadline for a reply that never comes, not a speed check: a first chart spawns its render
+        process, which took over 5 s on a slow CI machine."""
         deadline = asyncio.get_running_loop().time() + timeout
         while asyncio.get_running_loop().time() < deadline:
             if len(self.sent(method)) >= count:

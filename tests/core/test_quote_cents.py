@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import Decimal as D
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.prices import MAX_PRICE, Quote, quote_cents
@@ -41,6 +41,7 @@ def test_the_maximum_itself_is_a_price():
     assert quote_cents(quote(market=MAX_PRICE)) == (int(MAX_PRICE * 100), None, None, None, None)
 
 
+@settings(deadline=None)  # a correctness property; a slow CI machine must not fail it on time
 @given(st.decimals(min_value=D("0.01"), max_value=MAX_PRICE, places=2))
 def test_two_place_prices_convert_exactly(amount):
     assert D(quote_cents(quote(market=amount))[0]) / 100 == amount
