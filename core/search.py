@@ -232,7 +232,7 @@ class CatalogIndex:
         """'pikachu 238', 'umbreon 215': the cards of that name printed with that number, if there are any.
 
         A number typed next to a name is what the card says in its corner: among cards the name matches,
-        it picks the printing ('charizard 4' leaves the three Charizards numbered 4, not every Charizard)."""
+        it picks the printing ('charizard 4' leaves only the Charizards numbered 4, not every Charizard)."""
         pool = self._by_number.get(number_key(str(number)), [])
         scored = [s for s in self._score_pool(pool, name) if s.score >= NAME_CUTOFF and _passes(s.card, filters)]
         ranked = self._adjust([_Scored(s.card, s.score + NUMBER_EVIDENCE) for s in scored], parts, [])
