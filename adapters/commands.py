@@ -144,7 +144,8 @@ async def resolve(services: Services, query: str | None, command: str) -> Card |
     if isinstance(outcome, Resolved):
         return outcome.card
     if isinstance(outcome, Ambiguous):
-        return ChoiceReply(query=query, command=command, choices=outcome.choices[:25])
+        return ChoiceReply(query=query, command=command, choices=outcome.choices[:25], total=len(outcome.choices),
+                           last_match=outcome.choices[-1])
     assert isinstance(outcome, NotFound)
     return ErrorReply(message=outcome.message, suggestions=outcome.suggestions)
 
@@ -309,7 +310,8 @@ async def _unwatch_card(services: Services, call: Invocation) -> Reply:
         return ErrorReply(message=outcome.message, suggestions=outcome.suggestions)
     cards = [outcome.card] if isinstance(outcome, Resolved) else [c for c in outcome.choices if c.canonical_id in watched]
     if len(cards) > 1:
-        return ChoiceReply(query=query, command="unwatch", choices=tuple(cards[:25]))
+        return ChoiceReply(query=query, command="unwatch", choices=tuple(cards[:25]), total=len(cards),
+                           last_match=cards[-1])
     entries = [line for line in lines if cards and line.card_id == cards[0].canonical_id]
     if not entries:
         what = (f"{cards[0].name} ({cards[0].canonical_id}) is not" if cards

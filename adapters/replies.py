@@ -32,13 +32,27 @@ class ChoiceReply(Reply):
     command: str = ""  # re-run this command with the chosen card id
     choices: tuple[Card, ...] = ()
     keep: dict[str, str] = field(default_factory=dict)  # the other options asked for (period, kind, value ...)
+    total: int = 0  # how many cards match when that is more than `choices` holds
+    last_match: Card | None = None  # the last of them all (best and newest first: often the oldest, Base Set's)
 
     @property
     def heading(self) -> str:
-        """A lone candidate is a guess to confirm (a weak name match is never priced silently), not a list."""
+        return self.heading_showing(len(self.choices))
+
+    def heading_showing(self, shown: int) -> str:
+        """What to say above the first `shown` choices. A lone candidate is a guess to confirm (a weak name
+        match is never priced silently), not a list; when more cards match than fit, the user learns how
+        many and how to narrow them down, or the one they want (often the oldest) is just missing."""
         if len(self.choices) == 1:
             return f"Did you mean this card for “{self.query}”?"
-        return f"Several cards match “{self.query}”."
+        total = max(self.total, len(self.choices))
+        if total <= shown:
+            return f"Several cards match “{self.query}”."
+        example = self.last_match or self.choices[-1]
+        words = self.query.lower().split()
+        narrower = example.number if example.set_code.lower() in words else example.set_code.lower()
+        return (f"{total} cards match “{self.query}”, here are {shown}. For another, add its set or number, "
+                f"e.g. “{self.query} {narrower}”.")
 
 
 @dataclass(frozen=True)

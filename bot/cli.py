@@ -121,7 +121,7 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         index = await app.catalog.index()
         result = index.search(args.query, filters, args.limit or settings.search.max_results)
     items = output.search_items(index, result)
-    output.emit(args.json, items, output.search_text(result, items))
+    output.emit(args.json, items, output.search_text(result, items, "--limit N or a set or number"))
     return 1 if isinstance(result.outcome, NotFound) else 0
 
 

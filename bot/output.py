@@ -83,7 +83,8 @@ def table(items: list[dict[str, Any]]) -> str:
     return "\n".join([line(headers), line(tuple("-" * w for w in widths)), *map(line, rows)])
 
 
-def search_text(result: SearchResult, items: list[dict[str, Any]]) -> str:
+def search_text(result: SearchResult, items: list[dict[str, Any]], more: str = "add a set or number") -> str:
+    """`more`: how this command lists the candidates that did not fit (`search` has --limit)."""
     outcome = result.outcome
     if isinstance(outcome, NotFound):
         head = outcome.message + (" Did you mean one of these?" if items else "")
@@ -91,6 +92,10 @@ def search_text(result: SearchResult, items: list[dict[str, Any]]) -> str:
     if isinstance(outcome, Ambiguous):
         if len(outcome.choices) == 1:
             return "1 card comes close; if it is the one, ask again by its id:\n" + table(items)
+        shown = sum(item["match"] == "candidate" for item in items)
+        if shown < len(outcome.choices):
+            return (f"{len(outcome.choices)} cards match, here are {shown} ({more} for the others);"
+                    " pick one by id:\n" + table(items))
         return f"{len(outcome.choices)} cards match; pick one by id:\n" + table(items)
     return table(items)
 

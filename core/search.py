@@ -38,6 +38,9 @@ class Resolved:
 
 @dataclass(frozen=True, slots=True)
 class Ambiguous:
+    """Every card that fits equally well, best (then newest) first: 27 cards are named plain "Charizard", and
+    a platform that can list only some must still say how many there are (Base Set's is the oldest)."""
+
     choices: tuple[Card, ...]
 
 
@@ -370,7 +373,7 @@ class CatalogIndex:
         top = tuple(dict.fromkeys(s.card for s in scored if s.score >= best - TIE_MARGIN))
         if len(top) == 1 and (best >= SURE_SCORE or (by_identity and len(scored) == 1)):
             return SearchResult(Resolved(top[0]), ranked)
-        return SearchResult(Ambiguous(top[:MAX_CHOICES]), ranked)
+        return SearchResult(Ambiguous(top), ranked)
 
 
 def _name_score(query: str, name: str, wratio: float) -> float:

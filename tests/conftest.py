@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import uuid
 from pathlib import Path
@@ -136,3 +137,17 @@ async def sample_app(db_path: Path):
         await app.catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
         await app.collector.collect("tcgcsv")
         yield app
+
+
+def write_namesakes(root: Path, name: str, count: int) -> Path:
+    """A pokemontcg.io-shaped catalog of `count` cards all called `name`, one per set (`ns1` the oldest, each
+    next set a year newer): more namesakes than a chat can list, as 27 plain "Charizard"s are."""
+    (root / "cards" / "en").mkdir(parents=True, exist_ok=True)
+    (root / "sets").mkdir(exist_ok=True)
+    sets = [{"id": f"ns{i}", "name": f"Namesakes {i}", "series": "Test", "printedTotal": 1, "total": 1,
+             "releaseDate": f"{1990 + i}/01/01"} for i in range(1, count + 1)]
+    (root / "sets" / "en.json").write_text(json.dumps(sets))
+    for s in sets:
+        card = {"id": f"{s['id']}-1", "name": name, "supertype": "Pokémon", "number": "1", "rarity": "Common"}
+        (root / "cards" / "en" / f"{s['id']}.json").write_text(json.dumps([card]))
+    return root

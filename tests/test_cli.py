@@ -109,3 +109,19 @@ def test_a_parallel_typed_the_way_people_write_it_resolves(db_env, capsys):
     for query in ("OP05-119 p1", "op05-119 parallel 1", "luffy OP05-119 P1"):
         assert main(["search", query, "--json"]) == 0
         assert [(i["id"], i["match"]) for i in _json_out(capsys)][0] == ("OP05-119_p1", "resolved"), query
+
+
+def test_search_counts_every_namesake_and_says_how_to_see_the_rest(db_env, capsys, tmp_path):
+    from tests.conftest import write_namesakes
+
+    namesakes = write_namesakes(tmp_path / "namesakes", "Eevee", 27)
+    assert main(["catalog", "import", "--pokemon", str(namesakes)]) == 0
+    capsys.readouterr()
+    assert main(["search", "eevee"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("27 cards match, here are 25 (--limit N or a set or number for the others); pick one by id:")
+    assert "ns3-1" in out and "ns2-1" not in out
+    assert main(["search", "eevee", "--limit", "30", "--json"]) == 0
+    assert [i["id"] for i in _json_out(capsys) if i["match"] == "candidate"] == [f"ns{i}-1" for i in range(27, 0, -1)]
+    assert main(["price", "eevee"]) == 1  # no price shown: the candidates, and how to narrow them
+    assert "27 cards match, here are 25 (add a set or number for the others)" in capsys.readouterr().out

@@ -7,6 +7,7 @@ from typing import Any
 
 import discord
 
+from adapters.discord.views import MENU_OPTIONS
 from adapters.replies import CardReply, ChartReply, ChoiceReply, ErrorReply, FileReply, ListReply, Reply, TextReply
 from core.alerts import AlertMessage
 
@@ -44,7 +45,7 @@ def render(reply: Reply) -> Outgoing:
             text += "\nDid you mean: " + ", ".join(f"{c.name} ({c.canonical_id})" for c in reply.suggestions[:5])
         return Outgoing(content=text, ephemeral=True)
     if isinstance(reply, ChoiceReply):
-        return Outgoing(content=f"{reply.heading} Pick {'it' if len(reply.choices) == 1 else 'one'}:",
+        return Outgoing(content=f"{reply.heading_showing(min(len(reply.choices), MENU_OPTIONS))} Pick {'it' if len(reply.choices) == 1 else 'one'}:",
                         choices=list(reply.choices),
                         command=reply.command, keep=reply.keep, ephemeral=True)
     if isinstance(reply, CardReply):

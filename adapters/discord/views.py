@@ -5,6 +5,7 @@ from typing import Awaitable, Callable
 
 import discord
 
+MENU_OPTIONS = 25  # Discord's limit on a select menu: the candidates it can offer
 NOT_YOURS = "Only the person who ran the command can use these controls."
 
 
@@ -58,7 +59,7 @@ class CardChoice(OwnerOnly):
         options = [
             discord.SelectOption(label=f"{c.name} · {set_names.get(c.set_code, c.set_code)} · {c.display_number}"[:100],
                                  description=(c.rarity or "")[:100] or None, value=c.canonical_id)
-            for c in cards[:25]
+            for c in cards[:MENU_OPTIONS]
         ]
         select = discord.ui.Select(placeholder="Which card?", options=options, custom_id="tcg:choose")
         select.callback = self._chosen

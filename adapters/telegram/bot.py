@@ -33,7 +33,7 @@ from telegram.request import BaseRequest
 
 from adapters.commands import COMMANDS, Invocation, Services, card_reply, choice_invocation, dispatch
 from adapters.replies import ChartReply, ChoiceReply, FileReply, ListReply, Reply
-from adapters.telegram.render import button_label, e, list_pages, text_of
+from adapters.telegram.render import CHOICE_BUTTONS, button_label, e, list_pages, text_of
 from core.alert_service import Caller
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ class TelegramBot:
         if isinstance(reply, ChoiceReply):
             markup = InlineKeyboardMarkup([[InlineKeyboardButton(
                 button_label(c), callback_data=self.signer.sign("c", uid, name, c.canonical_id))]
-                for c in reply.choices[:10]])
+                for c in reply.choices[:CHOICE_BUTTONS]])
         elif isinstance(reply, ListReply):
             pages = list_pages(reply)
             rows = []

@@ -9,6 +9,7 @@ from core.models import Card
 
 MAX_TEXT = 4096
 PAGE_SIZE = 10
+CHOICE_BUTTONS = 10  # candidate buttons under one message: more would bury the chat
 
 
 def e(text: object) -> str:
@@ -70,7 +71,7 @@ def text_of(reply: Reply) -> str:
                                                   for c in reply.suggestions[:5])
         return clip(text)
     if isinstance(reply, ChoiceReply):
-        return e(reply.heading) + ("" if len(reply.choices) == 1 else " Which one?")
+        return e(reply.heading_showing(min(len(reply.choices), CHOICE_BUTTONS))) + ("" if len(reply.choices) == 1 else " Which one?")
     if isinstance(reply, CardReply):
         return card_html(reply)
     if isinstance(reply, ChartReply):

@@ -21,7 +21,7 @@ from core.mapping import Match, PrintingKey
 from core.models import Card, Finish, Game
 from core.prices import Quote
 from tests.adapters.discord_fake import APP_ID, FakeDiscord, component, interaction
-from tests.conftest import sample_app
+from tests.conftest import sample_app, write_namesakes
 
 EPHEMERAL = 64
 
@@ -272,3 +272,14 @@ async def test_help_explains_one_command_when_asked(bot):
     [call] = await bot["send"](interaction("help", [{"name": "command", "type": 3, "value": "alert"}]))
     [embed] = call.data["embeds"]
     assert embed["title"] == "/alert" and "/alert add card kind" in embed["description"]
+
+
+async def test_more_namesakes_than_a_menu_holds_are_counted_and_the_way_to_the_others_is_named(bot, tmp_path):
+    await bot["app"].catalog.import_files(write_namesakes(tmp_path / "namesakes", "Eevee", 27), None)
+    [call] = await bot["send"](interaction("price", card_option("eevee")))
+    assert call.data["content"] == ("27 cards match “eevee”, here are 25. For another, add its set or number,"
+                                    " e.g. “eevee ns1”. Pick one:")
+    options = call.data["components"][0]["components"][0]["options"]
+    assert [o["value"] for o in options] == [f"ns{i}-1" for i in range(27, 2, -1)]
+    [oldest] = await bot["send"](interaction("price", card_option("eevee ns1")))
+    assert oldest.data["embeds"][0]["title"] == "Eevee · Namesakes 1 · 1"

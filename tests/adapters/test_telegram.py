@@ -19,7 +19,7 @@ from core.mapping import Match, PrintingKey
 from core.models import Card, Finish, Game
 from core.prices import Quote
 from tests.adapters.telegram_fake import TOKEN, BotAPI, FakeRequest, HttpBotAPI, callback, command, inline
-from tests.conftest import sample_app
+from tests.conftest import sample_app, write_namesakes
 
 
 @pytest.fixture
@@ -266,3 +266,14 @@ async def test_a_channel_admin_posts_feed_add_in_the_channel(tg):
     call = await say(tg, post)
     assert call.params["chat_id"] == -100777
     assert "Feed #1 posts here: One Piece, moves of 20% or more down, at most 10 posts an hour." in call.params["text"]
+
+
+async def test_more_namesakes_than_buttons_are_counted_and_the_way_to_the_others_is_named(tg, tmp_path):
+    await tg["app"].catalog.import_files(write_namesakes(tmp_path / "namesakes", "Eevee", 12), None)
+    call = await say(tg, command("/price eevee"))
+    assert call.params["text"] == ("12 cards match “eevee”, here are 10. For another, add its set or number,"
+                                   " e.g. “eevee ns1”. Which one?")
+    buttons = [row[0]["callback_data"].split("|")[3] for row in call.params["reply_markup"]["inline_keyboard"]]
+    assert buttons == [f"ns{i}-1" for i in range(12, 2, -1)]  # the newest ten
+    oldest = await say(tg, command("/price eevee ns1"))
+    assert "<code>ns1-1</code>" in oldest.params["text"]

@@ -111,3 +111,16 @@ def test_a_nickname_finds_its_card_and_operators_can_add_theirs(sample_index):
     assert extra.search("151 Zard").outcome == Resolved(extra.get("sv3pt5-199"))
     assert extra.search("moonbreon").outcome == Resolved(extra.get("swsh7-215"))  # the built-in ones stay
     assert not isinstance(extra.search("ghost card").outcome, Resolved)
+
+
+def test_every_namesake_is_a_choice_even_beyond_what_a_chat_can_list(tmp_path):
+    from core.catalog import read_pokemon
+    from core.search import CatalogIndex
+    from tests.conftest import write_namesakes
+
+    poke = read_pokemon(write_namesakes(tmp_path, "Eevee", 30))
+    index = CatalogIndex(poke.sets.values(), poke.cards.values())
+    outcome = index.search("eevee").outcome
+    assert isinstance(outcome, Ambiguous)
+    assert ids(outcome.choices) == [f"ns{i}-1" for i in range(30, 0, -1)]  # all 30, newest first
+    assert index.search("eevee ns1").outcome == Resolved(index.get("ns1-1"))  # the oldest, by its set
