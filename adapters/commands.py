@@ -262,6 +262,8 @@ async def _search(services: Services, call: Invocation) -> Reply:
     rows = tuple(f"{c.name} · {c.set_code} · {c.display_number} · {c.rarity or ''} — {c.canonical_id}" for c in result.ranked[:25])
     # Nothing plausible, only the nearest names: say so rather than title them as matches
     title = f"No card matches “{query}”; the closest:" if isinstance(result.outcome, NotFound) else f"Cards matching “{query}”"
+    if isinstance(result.outcome, Ambiguous) and len(result.outcome.choices) > len(rows):
+        title = f"{len(result.outcome.choices)} cards match “{query}”; the first {len(rows)} (add a set or number for the others)"
     return ListReply(title=title, rows=rows, empty="No card matches.")
 
 

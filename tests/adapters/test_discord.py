@@ -283,3 +283,7 @@ async def test_more_namesakes_than_a_menu_holds_are_counted_and_the_way_to_the_o
     assert [o["value"] for o in options] == [f"ns{i}-1" for i in range(27, 2, -1)]
     [oldest] = await bot["send"](interaction("price", card_option("eevee ns1")))
     assert oldest.data["embeds"][0]["title"] == "Eevee · Namesakes 1 · 1"
+    [listing] = await bot["send"](interaction("search", [{"name": "query", "type": 3, "value": "eevee"}]))
+    page = listing.data["embeds"][0]
+    assert page["title"] == "27 cards match “eevee”; the first 25 (add a set or number for the others)"
+    assert page["footer"]["text"] == "page 1/3"
