@@ -28,8 +28,10 @@ def make_client(services: Services, *, sync_guild_id: int | None = None, sharded
 
     class TrackerClient(base):  # type: ignore[misc, valid-type]
         def __init__(self) -> None:
-            # Slash commands need no privileged intents; the bot never reads message content.
-            super().__init__(intents=discord.Intents.none(), application_id=application_id, **extra)
+            # Slash commands need no privileged intents; the bot never reads message content. Replies echo what
+            # people typed ("No card matches “@everyone”"): no message of the bot may ever ping anyone.
+            super().__init__(intents=discord.Intents.none(), application_id=application_id,
+                             allowed_mentions=discord.AllowedMentions.none(), **extra)
             self.tree = app_commands.CommandTree(self)
             self.binder = bind(self.tree, services)
 

@@ -45,7 +45,8 @@ def render(reply: Reply) -> Outgoing:
             text += "\nDid you mean: " + ", ".join(f"{c.name} ({c.canonical_id})" for c in reply.suggestions[:5])
         return Outgoing(content=text, ephemeral=True)
     if isinstance(reply, ChoiceReply):
-        return Outgoing(content=f"{reply.heading_showing(min(len(reply.choices), MENU_OPTIONS))} Pick {'it' if len(reply.choices) == 1 else 'one'}:",
+        heading = reply.heading_showing(min(len(reply.choices), MENU_OPTIONS))
+        return Outgoing(content=f"{heading} Pick {'it' if len(reply.choices) == 1 else 'one'}:",
                         choices=list(reply.choices),
                         command=reply.command, keep=reply.keep, ephemeral=True)
     if isinstance(reply, CardReply):

@@ -71,7 +71,8 @@ def text_of(reply: Reply) -> str:
                                                   for c in reply.suggestions[:5])
         return clip(text)
     if isinstance(reply, ChoiceReply):
-        return e(reply.heading_showing(min(len(reply.choices), CHOICE_BUTTONS))) + ("" if len(reply.choices) == 1 else " Which one?")
+        heading = reply.heading_showing(min(len(reply.choices), CHOICE_BUTTONS))
+        return e(heading) + ("" if len(reply.choices) == 1 else " Which one?")
     if isinstance(reply, CardReply):
         return card_html(reply)
     if isinstance(reply, ChartReply):

@@ -287,3 +287,9 @@ async def test_more_namesakes_than_a_menu_holds_are_counted_and_the_way_to_the_o
     page = listing.data["embeds"][0]
     assert page["title"] == "27 cards match “eevee”; the first 25 (add a set or number for the others)"
     assert page["footer"]["text"] == "page 1/3"
+
+
+async def test_what_people_type_is_echoed_but_never_pings_anyone(bot):
+    [call] = await bot["send"](interaction("price", card_option("@everyone")))
+    assert "“@everyone”" in call.data["content"]
+    assert call.data["allowed_mentions"]["parse"] == []  # no @everyone/@here, role or user pings
