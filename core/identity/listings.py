@@ -47,6 +47,16 @@ _LANG = [
     ("en", re.compile(r"\b(english|eng)\b|\ben-", re.I)),
 ]
 _JP_SET_CODE = re.compile(r"\bs(v|m)?\d{1,2}[a-z]\b|\bcl[kfl]\b", re.I)  # SV8a, SM12a, S8b, CLK: Japanese-only sets
+# Japanese-only expansions by name: a title naming one is a Japanese card even when it says no language
+# ("VMAX Climax Character Rare 170/184 Kingdra", "2023 Scarlet Ex #082/078"). Only names no English set shares,
+# and not "Violet ex": "Scarlet & Violet ex ..." is how English titles name the English base set.
+_JP_SET_NAME = re.compile(
+    r"\b(vmax climax|shiny star v|vstar universe|shiny treasure ex|terastal fest(ival)?|eevee heroes|blue sky stream|"
+    r"skyscraping perfection|fusion arts|star birth|battle region|time gazer|space juggler|dark phantasma|lost abyss|"
+    r"incandescent arcana|paradigm trigger|triplet beat|snow hazard|clay burst|ruler of the black flame|raging surf|"
+    r"ancient roar|future flash|wild force|cyber judge|crimson haze|mask of change|night wanderer|stellar miracle|"
+    r"paradise dragona|super electric breaker|battle partners|tag all stars|dream league|gx ultra shiny|"
+    r"pokemon card 151|scarlet ex)\b", re.I)
 _FINISH = [
     (Finish.REVERSE_HOLOFOIL, re.compile(r"\breverse\s*holo", re.I)),
     (Finish.FIRST_EDITION_HOLOFOIL, re.compile(r"\b1st\s*ed(ition)?\b.*\bholo|\bholo\b.*\b1st\s*ed(ition)?\b", re.I)),
@@ -146,7 +156,7 @@ def _language(title: str) -> str:
     for code, pattern in _LANG:
         if pattern.search(title):
             return code
-    return "ja" if _JP_SET_CODE.search(title) else "en"
+    return "ja" if _JP_SET_CODE.search(title) or _JP_SET_NAME.search(title) else "en"
 
 
 def _number(title: str) -> tuple[str | None, str | None]:

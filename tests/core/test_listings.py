@@ -28,6 +28,10 @@ STATED = [
     ("Darkrai V-STAR GG50/GG70", "GG50", "GG70", "en", "TAG", 10.0),
     ("Muk & Alolan Muk GX TAG grading 9 61/214", "61", "214", "en", "TAG", 9.0),
     ("Pokemon Japanese 151 Charmander 168/165 Art Rare (TAG 10 PRISTINE)", "168", "165", "ja", "TAG", 10.0),
+    # no language word: the Japanese-only set names say it
+    ("Leafeon ex SAR Terastal Festival 200/187", "200", "187", "ja", "TAG", 10.0),
+    ("VMAX Climax Character Rare 170/184 Kingdra", "170", "184", "ja", "TAG", 10.0),
+    ("2023 Scarlet Ex #082/078", "082", "078", "ja", "TAG", 10.0),
 ]
 
 
@@ -72,6 +76,18 @@ def test_non_singles_are_never_used(title, kind):
 def test_a_slab_without_a_readable_grade_is_not_raw():
     parsed = parse_title("TAG Magikarp Holo 006/032 CLK Classic Collection GEM MINT")
     assert not parsed.usable and parsed.grader is None
+
+
+@pytest.mark.parametrize(("title", "language"), [
+    ("Charizard VMAX SSR 308/190 Shiny Star V PSA 10", "ja"),
+    ("Umbreon ex SAR 217/187 Terastal Fest", "ja"),
+    ("Pikachu ex SAR 132/106 Super Electric Breaker", "ja"),
+    ("Koraidon ex 247/198 Scarlet & Violet ex SIR", "en"),  # the English base set, not Japan's "Scarlet ex"
+    ("Charizard ex 223/197 Obsidian Flames", "en"),
+    ("Pikachu ex 238/191 Surging Sparks PSA 10", "en"),
+])
+def test_a_japanese_only_set_name_makes_a_japanese_listing(title, language):
+    assert parse_title(title).language == language
 
 
 def test_identify_pins_the_card_or_says_why(real_index):
