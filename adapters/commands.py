@@ -144,8 +144,7 @@ async def resolve(services: Services, query: str | None, command: str) -> Card |
     if isinstance(outcome, Resolved):
         return outcome.card
     if isinstance(outcome, Ambiguous):
-        return ChoiceReply(query=query, command=command, choices=outcome.choices[:25], total=len(outcome.choices),
-                           last_match=outcome.choices[-1])
+        return ChoiceReply(query=query, command=command, choices=outcome.choices[:25], matching=outcome.choices)
     assert isinstance(outcome, NotFound)
     return ErrorReply(message=outcome.message, suggestions=outcome.suggestions)
 
@@ -312,8 +311,7 @@ async def _unwatch_card(services: Services, call: Invocation) -> Reply:
         return ErrorReply(message=outcome.message, suggestions=outcome.suggestions)
     cards = [outcome.card] if isinstance(outcome, Resolved) else [c for c in outcome.choices if c.canonical_id in watched]
     if len(cards) > 1:
-        return ChoiceReply(query=query, command="unwatch", choices=tuple(cards[:25]), total=len(cards),
-                           last_match=cards[-1])
+        return ChoiceReply(query=query, command="unwatch", choices=tuple(cards[:25]), matching=tuple(cards))
     entries = [line for line in lines if cards and line.card_id == cards[0].canonical_id]
     if not entries:
         what = (f"{cards[0].name} ({cards[0].canonical_id}) is not" if cards

@@ -32,8 +32,7 @@ class ChoiceReply(Reply):
     command: str = ""  # re-run this command with the chosen card id
     choices: tuple[Card, ...] = ()
     keep: dict[str, str] = field(default_factory=dict)  # the other options asked for (period, kind, value ...)
-    total: int = 0  # how many cards match when that is more than `choices` holds
-    last_match: Card | None = None  # the last of them all (best and newest first: often the oldest, Base Set's)
+    matching: tuple[Card, ...] = ()  # every matching card, when there are more than `choices` holds
 
     @property
     def heading(self) -> str:
@@ -45,13 +44,13 @@ class ChoiceReply(Reply):
         many and how to narrow them down, or the one they want (often the oldest) is just missing."""
         if len(self.choices) == 1:
             return f"Did you mean this card for “{self.query}”?"
-        total = max(self.total, len(self.choices))
-        if total <= shown:
+        every = self.matching or self.choices
+        if len(every) <= shown:
             return f"Several cards match “{self.query}”."
-        example = self.last_match or self.choices[-1]
+        example = every[-1]  # best and newest first: the last is often the oldest, the one people miss
         words = self.query.lower().split()
         narrower = example.number if example.set_code.lower() in words else example.set_code.lower()
-        return (f"{total} cards match “{self.query}”, here are {shown}. For another, add its set or number, "
+        return (f"{len(every)} cards match “{self.query}”, here are {shown}. For another, add its set or number, "
                 f"e.g. “{self.query} {narrower}”.")
 
 

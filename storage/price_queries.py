@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import and_, bindparam, case, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.mapping import PrintingKey
 from core.models import Finish, utcnow
@@ -117,27 +117,27 @@ class SqlPriceQueries:
             values: dict[str, Any] = {"circuit_state": circuit_state}
             if ok:
                 values.update(last_success_at=utcnow(), consecutive_failures=0)
+                if snapshot is not None:
+                    values["last_snapshot_at"] = _advanced_snapshot(snapshot)
             else:
                 values.update(last_error_at=utcnow(), last_error=(error or "")[:2000],
                               consecutive_failures=ds.consecutive_failures + 1)
             await conn.execute(update(data_sources).where(ds.id == source_id).values(**values))
-            if ok and snapshot is not None:
-                await _advance_snapshot(conn, source_id, snapshot)
 
     async def record_import(self, source: str, snapshot: datetime) -> None:
         """A backfill stored `snapshot`. Fetch health (last success, failures, circuit) is left alone:
         an import fetched nothing."""
         async with self._engine.begin() as conn:
-            await _advance_snapshot(conn, await self._store.source_id(source, conn), snapshot)
+            source_id = await self._store.source_id(source, conn)
+            await conn.execute(update(data_sources).where(data_sources.c.id == source_id)
+                               .values(last_snapshot_at=_advanced_snapshot(snapshot)))
 
 
-async def _advance_snapshot(conn: AsyncConnection, source_id: int, snapshot: datetime) -> None:
-    """The source's last snapshot becomes `snapshot` unless a newer one is known (a backfill of an older
+def _advanced_snapshot(snapshot: datetime) -> Any:
+    """The source's last snapshot, moved to `snapshot` unless a newer one is known (a backfill of an older
     day, or a run that stored nothing, must not move it back or blank it)."""
-    ds = data_sources.c
-    await conn.execute(update(data_sources)
-                       .where(ds.id == source_id, or_(ds.last_snapshot_at.is_(None), ds.last_snapshot_at < snapshot))
-                       .values(last_snapshot_at=snapshot))
+    last = data_sources.c.last_snapshot_at
+    return case((or_(last.is_(None), last < snapshot), literal(snapshot, last.type)), else_=last)
 
 
 def _latest(row: Any) -> LatestPrice:
