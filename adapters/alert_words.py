@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 
+from core.alert_service import take_condition_at_end
+from core.models import take_finish
+
 _PRICE = r"[$€£]?\d+(?:,\d{3})*(?:\.\d+)?"
 _I = re.IGNORECASE
 
@@ -28,8 +31,31 @@ _BELOW = ("under", "below", "less than", "at or below", "<", "<=")
 
 
 def read_alert_words(text: str) -> tuple[str, dict[str, str]] | None:
-    """(card text, args) when `text` ends in a natural alert phrase; None leaves it to the command parser."""
+    """(card text, args) when `text` ends in a natural alert phrase, or in one followed by the grade or
+    finish ('sv8 238 below 80 psa 10': the grade goes back to the card text, where /price reads it too);
+    None leaves it to the command parser."""
     text = text.strip()
+    found = _read_phrase(text)
+    if found is not None:
+        return found
+    rest, tail = _take_qualifiers(text)
+    if tail and (found := _read_phrase(rest)) is not None:
+        return f"{found[0]} {tail}", found[1]
+    return None
+
+
+def _take_qualifiers(text: str) -> tuple[str, str]:
+    """A finish and a grade or condition typed at the end, in either order: (text before them, them)."""
+    tail: list[str] = []
+    for take in (take_finish, take_condition_at_end, take_finish):
+        rest, found = take(text)
+        if found is not None:
+            tail.insert(0, text[len(rest):].strip())  # the words as typed; `rest` is a prefix of `text`
+            text = rest
+    return text, " ".join(tail)
+
+
+def _read_phrase(text: str) -> tuple[str, dict[str, str]] | None:
     for pattern, make in ((_MOVE, _move_args), (_LOW, _low_args), (_LINE, _line_args)):
         for word in re.finditer(r"\S+", text):  # the phrase starts at a word, after some card text
             match = pattern.match(text, word.start())

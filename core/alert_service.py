@@ -140,9 +140,22 @@ def take_condition(query: str) -> tuple[str, str | None]:
     found = _CONDITION_IN_QUERY.search(query)
     if found is None:
         return query, None
-    said = f"{found['grader'].upper()} {found['grade']}" if found["grader"] else found["words"].lower()
     rest = " ".join((query[:found.start()] + " " + query[found.end():]).split())
-    return (rest, said) if rest else (query, None)
+    return (rest, _said(found)) if rest else (query, None)
+
+
+def take_condition_at_end(query: str) -> tuple[str, str | None]:
+    """Like take_condition, for a grade or condition that ends the text ('sv8 238 below 80 psa 10')."""
+    found = None
+    for found in _CONDITION_IN_QUERY.finditer(query):
+        pass
+    if found is None or query[found.end():].strip() or not query[:found.start()].strip():
+        return query, None
+    return query[:found.start()].strip(), _said(found)
+
+
+def _said(found: re.Match) -> str:
+    return f"{found['grader'].upper()} {found['grade']}" if found["grader"] else found["words"].lower()
 
 
 class AlertService:

@@ -47,3 +47,17 @@ def test_the_canonical_words_take_a_window_too():
     assert COMMANDS["alert add"].parse("sv8 238 n_day_low 30") == {"card": "sv8 238", "kind": "n_day_low", "value": "30"}
     assert COMMANDS["alert add"].parse("sv8 238 below 80 eur") == {
         "card": "sv8 238", "kind": "below", "value": "80", "currency": "eur"}
+
+
+@pytest.mark.parametrize(("text", "card", "args"), [
+    ("pikachu 238 below 5 psa 10", "pikachu 238 psa 10", {"kind": "below", "value": "5"}),
+    ("sv8 238 down 15% in 7 days CGC 9.5", "sv8 238 CGC 9.5", {"kind": "pct_move", "value": "-15", "window": "7"}),
+    ("charmander 151 under 2 reverse holo", "charmander 151 reverse holo", {"kind": "below", "value": "2"}),
+    ("charmander 151 under 2 EUR near mint reverse holo", "charmander 151 near mint reverse holo",
+     {"kind": "below", "value": "2", "currency": "EUR"}),
+    ("OP05-119 p1 new low psa 10", "OP05-119 p1 psa 10", {"kind": "n_day_low"}),
+])
+def test_a_grade_or_finish_may_follow_the_phrase(text, card, args):
+    """People add the grade last ('below 5 psa 10'): it belongs to the card, as when typed before the phrase."""
+    assert read_alert_words(text) == (card, args)
+    assert COMMANDS["alert add"].parse(text) == {"card": card, **args}

@@ -150,12 +150,13 @@ async def test_alerts_typed_in_words_read_back_as_they_were_meant(chat):
     assert "No PSA 10 prices for it yet (it has raw prices): the alert waits" in graded
     both = await chat("/alert add sv8 238 psa 10 above 900 EUR")
     assert "No PSA 10 EUR prices for it yet (it has raw USD prices): the alert waits" in both
+    assert "Holofoil · PSA 10, at or above 900.00 USD." in await chat("/alert add sv8 238 above 900 psa 10")
     assert "No USD prices" not in await chat("/alert add sv8 238 under 79")
     assert "Holofoil, down 10% within 3 days." in await chat("/alert add sv8 238 pct_move -10 3")
     listed = await chat("/alert list")
     assert "down 15% within 14 days" in listed and "a new 30-day low" in listed and "at or below 80.00 EUR" in listed
     assert "must be between 1 and 365" in await chat("/alert add sv8 238 down 15% in 999 days")  # out of range: named, nothing stored
-    assert (await chat("/alert list")).count("\n  #") == 8
+    assert (await chat("/alert list")).count("\n  #") == 9
     assert "Run /alert add ID pct_move -15 14 with one of these ids" in await chat(
         "/alert add charizard ex 151 down 15% in 14 days")  # a choice keeps the rule, in words the parser reads
 
