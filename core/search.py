@@ -21,6 +21,8 @@ RELATED_FLOOR = 60.0  # weaker matches are noise in a result list
 TIE_MARGIN = 0.5
 MAX_CHOICES = 25
 RESULT_CACHE_SIZE = 4096
+EMPTY_CATALOG = ("The card catalog is empty: no cards have been imported yet. The operator imports them with "
+                 "`tcgtracker catalog import` (see the README).")
 _ZERO_PADDED = re.compile(r"^([a-z]+)0+(\d)")  # "sv08" on a listing means set sv8
 NUMBER_EVIDENCE = 10.0  # a matching printed number is evidence on top of the name
 PART_OF_A_WORD = 3.0  # a query found only inside a longer word of the name
@@ -167,6 +169,8 @@ class CatalogIndex:
             text = clean_query(query)
         except InputError as err:
             return SearchResult(NotFound(str(err)), ())
+        if not self.cards:  # a new deployment: "no card matches" for every card would send people hunting typos
+            return SearchResult(NotFound(EMPTY_CATALOG), ())
         key = (text, filters, limit)
         cached = self._results.get(key)
         if cached is not None:

@@ -124,3 +124,12 @@ def test_every_namesake_is_a_choice_even_beyond_what_a_chat_can_list(tmp_path):
     assert isinstance(outcome, Ambiguous)
     assert ids(outcome.choices) == [f"ns{i}-1" for i in range(30, 0, -1)]  # all 30, newest first
     assert index.search("eevee ns1").outcome == Resolved(index.get("ns1-1"))  # the oldest, by its set
+
+
+def test_an_empty_catalog_says_so_instead_of_no_match():
+    """A new deployment before `catalog import`: every lookup would say "No card matches" and send people
+    hunting typos; the reply names the missing step instead."""
+    from core.search import CatalogIndex
+    outcome = CatalogIndex([], []).search("charizard ex 151").outcome
+    assert isinstance(outcome, NotFound)
+    assert "catalog is empty" in outcome.message and "tcgtracker catalog import" in outcome.message
