@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Awaitable, Callable
 
+from rapidfuzz import fuzz, process
+
 from adapters.alert_words import read_alert_words
 from adapters.command_help import command_help
 from adapters.replies import (
@@ -627,6 +629,23 @@ CATALOG: tuple[Command, ...] = (
     Command("help", "what I can do", (Param("command", "a command to explain, e.g. alert", "text", False),), _help),
 )
 COMMANDS = {c.name: c for c in CATALOG}
+# What people type out of habit from other bots, and the command that does it here.
+_MEANT = {"history": "card", "stats": "card", "info": "card", "prices": "price", "p": "price", "graph": "chart",
+          "find": "search", "lookup": "search", "alerts": "alert list", "watching": "watchlist", "list": "watchlist",
+          "movers": "trending", "top": "trending", "set": "sets", "delete": "forget"}
+
+
+def unknown_command(name: str) -> str:
+    """The reply to /NAME we do not have, naming the command that was probably meant."""
+    words = name.split()
+    group = sorted(c.split()[1] for c in COMMANDS if c.startswith(f"{words[0]} ")) if words else []
+    if group:  # '/alert foo': the group exists, the subcommand does not
+        return f"Unknown command /{name}. /{words[0]} takes {', '.join(group[:-1])} or {group[-1]}."
+    meant = _MEANT.get(name)
+    if meant is None:
+        found = process.extractOne(name, [c for c in COMMANDS if " " not in c], scorer=fuzz.ratio, score_cutoff=80)
+        meant = found[0] if found else None
+    return f"Unknown command /{name}." + (f" Did you mean /{meant}?" if meant else "") + " /help lists them."
 
 
 COMMAND_OBSERVERS: list[Callable[[str, float, bool], None]] = []  # (command, seconds, ok): metrics

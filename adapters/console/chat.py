@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 from typing import Awaitable, Callable
 
-from adapters.commands import COMMANDS, Invocation, Services, dispatch
+from adapters.commands import COMMANDS, Invocation, Services, dispatch, unknown_command
 from adapters.replies import CardReply, ChartReply, ChoiceReply, ErrorReply, FileReply, ListReply, Reply, TextReply
 from core.alert_service import Caller
 
@@ -81,7 +81,7 @@ async def handle_line(services: Services, caller: Caller, line: str, chart_dir: 
     name, rest = parsed
     command = COMMANDS.get(name)
     if command is None:
-        return f"⚠ Unknown command /{name}. /help lists them."
+        return f"⚠ {unknown_command(name)}"
     return render(await dispatch(services, command, Invocation(caller, command.parse(rest))), chart_dir)
 
 

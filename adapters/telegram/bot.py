@@ -31,7 +31,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from adapters.commands import COMMANDS, Invocation, Services, card_reply, choice_invocation, dispatch
+from adapters.commands import COMMANDS, Invocation, Services, card_reply, choice_invocation, dispatch, unknown_command
 from adapters.replies import ChartReply, ChoiceReply, FileReply, ListReply, Reply
 from adapters.telegram.render import CHOICE_BUTTONS, button_label, e, list_pages, text_of
 from core.alert_service import Caller
@@ -86,7 +86,7 @@ class TelegramBot:
             name = f"{name} {sub}"
         command = COMMANDS.get(name)
         if command is None:
-            await message.reply_text(f"⚠️ Unknown command /{e(name)}. /help lists them.", parse_mode=ParseMode.HTML)
+            await message.reply_text(f"⚠️ {e(unknown_command(name))}", parse_mode=ParseMode.HTML)
             return
         text = " ".join(words)
         args = command.parse(text)
@@ -226,7 +226,12 @@ class TelegramBot:
         await update.inline_query.answer(results, cache_time=60)
 
     async def on_unknown(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await update.effective_message.reply_text("⚠️ Unknown command. /help lists them.")
+        message = update.effective_message
+        name, _, to = (message.text or "/").split()[0][1:].partition("@")
+        if to and to.lower() != (context.bot.username or "").lower():
+            return  # in a group, another bot's command: not ours to answer
+        name = name.lower()[:32]
+        await message.reply_text(f"⚠️ {e(unknown_command(name))}", parse_mode=ParseMode.HTML)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram update failed", exc_info=context.error)

@@ -201,7 +201,11 @@ async def test_unwatch_takes_the_card_as_people_type_it(chat):
 
 
 async def test_unknown_commands_and_floods(chat):
-    assert "Unknown command /teleport" in await chat("/teleport")
+    assert "Unknown command /teleport. /help lists them." in await chat("/teleport")
+    # Habits from other bots and typos get the command that does it here.
+    assert "Unknown command /history. Did you mean /card?" in await chat("/history sv8 238")
+    assert "Did you mean /watchlist?" in await chat("/watchlsit")
+    assert "Did you mean /alert list?" in await chat("/alerts")
     assert "too long" in await chat("/price " + "x" * 5000)
     assert "start with a slash" in await chat("hello")
 

@@ -182,11 +182,23 @@ async def test_api_keys_are_only_handed_out_in_a_private_chat(tg):
     ("/alert add sv8 238 below -5", "more than zero"),
     ("/alert remove 999", "No alert #999 of yours"),
     ("/teleport now", "Unknown command"),
+    ("/prices sv8 238", "Unknown command /prices. Did you mean /price?"),
+    ("/alert mute 3", "Unknown command /alert mute. /alert takes add, history, list or remove."),
     ("/price " + "x" * 5000, "too long"),
 ])
 async def test_hostile_or_bad_input_is_answered_safely(tg, text, expected):
     call = await say(tg, command(text))
     assert expected in call.params["text"] and len(call.params["text"]) <= 4096
+
+
+async def test_unknown_commands_meant_for_another_bot_are_left_alone(tg):
+    """Groups hold several bots: "/stats@other_bot" is not ours to call unknown, while ours is answered."""
+    before = len(tg["api"].sent("sendMessage"))
+    tg["api"].push(command("/stats@other_bot", group=True))
+    await say(tg, command("/stats@tcgtracker_bot", group=True))
+    await say(tg, command("/sets", group=True))
+    texts = [c.params["text"] for c in tg["api"].sent("sendMessage")[before:]]
+    assert len(texts) == 2 and "Unknown command /stats. Did you mean /card?" in texts[0] and "Sets" in texts[1]
 
 
 async def _rule_and_drop(tg, uid: int) -> None:
