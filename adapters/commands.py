@@ -279,7 +279,18 @@ async def _watch(services: Services, call: Invocation) -> Reply:
     verb = "Now watching" if added else "Already watching"
     grade = parse_condition(said) if said else RAW_MARKET
     what = "" if grade == RAW_MARKET else f" · {condition_label(grade)}"
-    return TextReply(text=f"{verb} {card.name} ({card.canonical_id}) {finish.label}{what}.", ephemeral=True)
+    text = f"{verb} {card.name} ({card.canonical_id}) {finish.label}{what}."
+    return TextReply(text=text + await _unpriced_grade_note(services, card, finish, grade), ephemeral=True)
+
+
+async def _unpriced_grade_note(services: Services, card: Card, finish: Finish, grade: int) -> str:
+    """A grade no source prices yet would sit on the watchlist as "no price yet" without a word why."""
+    lines = [l for l in (await services.prices.prices_for(card)).lines if (l.finish, l.variant) == (finish, "")]
+    if not lines or any(l.condition == grade for l in lines):
+        return ""
+    have = sorted({"raw" if l.condition == RAW_MARKET else condition_label(l.condition) for l in lines})
+    return (f"\nNo {condition_label(grade)} prices for it yet (it has {', '.join(have)} prices):"
+            " the watchlist shows one as soon as a source prices it.")
 
 
 def _id_arg(call: Invocation) -> int | None:

@@ -308,8 +308,11 @@ async def test_an_alert_confirms_what_it_waits_for_in_words_and_takes_a_currency
 async def test_a_grade_typed_with_the_card_applies_to_price_watch_and_alerts(chat):
     graded = await chat("/price sv3pt5 199 psa 10")  # not "no card matches"
     assert "No PSA 10 prices yet; these are the prices we have." in graded and "Holofoil · tcgcsv · raw (market)" in graded
-    assert "Now watching Charizard ex (sv3pt5-199) Holofoil · PSA 10." in await chat("/watch sv3pt5 199 psa 10")
-    assert "Now watching Charizard ex (sv3pt5-199) Holofoil." in await chat("/watch sv3pt5 199")  # the raw one is another entry
+    watched = await chat("/watch sv3pt5 199 psa 10")
+    assert "Now watching Charizard ex (sv3pt5-199) Holofoil · PSA 10." in watched
+    assert "No PSA 10 prices for it yet (it has raw prices): the watchlist shows one as soon as a source" in watched
+    raw = await chat("/watch sv3pt5 199")  # the raw one is another entry, priced: no note
+    assert "Now watching Charizard ex (sv3pt5-199) Holofoil." in raw and "prices for it yet" not in raw
     listed = await chat("/watchlist")
     assert "sv3pt5-199 · Holofoil · PSA 10: no price yet" in listed and "sv3pt5-199 · Holofoil: " in listed
     assert "Holofoil · PSA 10, at or above 900.00 USD." in await chat("/alert add charizard ex 151 sir psa 10 above 900")
