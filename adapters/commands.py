@@ -14,7 +14,7 @@ from typing import Awaitable, Callable
 from rapidfuzz import fuzz, process
 
 from adapters.alert_words import read_alert_words
-from adapters.command_help import command_help
+from adapters.command_help import EXAMPLES, command_help, usage
 from adapters.replies import (
     CardReply,
     ChartReply,
@@ -148,7 +148,32 @@ async def resolve(services: Services, query: str | None, command: str) -> Card |
     if isinstance(outcome, Ambiguous):
         return ChoiceReply(query=query, command=command, choices=outcome.choices[:25], matching=outcome.choices)
     assert isinstance(outcome, NotFound)
-    return ErrorReply(message=outcome.message, suggestions=outcome.suggestions)
+    return await _extra_words(services, query, command) or ErrorReply(message=outcome.message,
+                                                                      suggestions=outcome.suggestions)
+
+
+async def _extra_words(services: Services, query: str, command: str) -> ErrorReply | None:
+    """'/chart sv8 238 line': the card is there, followed by words the command does not take. Saying which
+    words beats "no card matches" with look-alike suggestions."""
+    words = query.split()
+    for cut in (1, 2):
+        if len(words) <= cut:
+            break
+        found = (await services.catalog.search(" ".join(words[:-cut]))).outcome
+        if isinstance(found, Resolved):
+            options = COMMANDS[command].params[1:]  # '1y usd': 1y is a period /chart takes; usd is the stray word
+            extra = words[-cut:]
+            stray = [w for w in extra if not any(_fits(p, w) for p in options)]
+            problem = (f"does not take “{' '.join(stray)}”" if stray
+                       else f"reads “{' '.join(extra)}” only in its place")  # 'tcgcsv 1y': the period comes first
+            return ErrorReply(message=f"“{' '.join(words[:-cut])}” is {found.card.name} ({found.card.canonical_id}), "
+                                      f"but /{command} {problem}. {_how_to(command)}")
+    return None
+
+
+def _how_to(command: str) -> str:
+    examples = EXAMPLES.get(command, ())
+    return f"Type {usage(COMMANDS[command])}" + (f", e.g. {examples[0]}" if examples else "") + f" (/help {command})."
 
 
 def _game(raw: str | None) -> Game | None:
@@ -604,7 +629,8 @@ CATALOG: tuple[Command, ...] = (
                                              Param("theme", "dark or light", "choice", False, ("dark", "light"))), _chart),
     Command("search", "find cards", (Param("query", "what to look for"), Param("game", "pokemon or onepiece", "game", False)), _search),
     Command("watch", "add a card to your watchlist", (CARD,), _watch),
-    Command("unwatch", "remove a watchlist entry", (Param("id", "the number from /watchlist", "int"),), _unwatch),
+    Command("unwatch", "remove a watchlist entry", (Param("id", "the number from /watchlist (or the card, on text platforms)"),),
+            _unwatch),
     Command("watchlist", "your watched cards with prices", (), _watchlist),
     Command("alert add", "alert me when a price crosses a line", (
         CARD, Param("kind", "below, above, pct_move, n_day_low, availability", "choice", True,
@@ -685,11 +711,20 @@ def choice_invocation(caller: Caller, card_id: str, keep: dict[str, str]) -> Inv
     return Invocation(caller, {**keep, "card": card_id})
 
 
+def _not_understood(command: Command, call: Invocation) -> ErrorReply | None:
+    """'/trending pokemon 7d up': words no option takes end up in the first one, which is no free text."""
+    first = command.params[0] if command.params else None
+    value = call.args.get(first.name, "") if first else ""
+    if first is None or first.kind in ("text", "card") or len(value.split()) < 2:
+        return None
+    return ErrorReply(message=f"/{command.name} does not understand “{value}”. {_how_to(command.name)}")
+
+
 async def dispatch(services: Services, command: Command, call: Invocation) -> Reply:
     """Run a command; any refusal becomes a friendly ErrorReply, never a traceback."""
     started = time.perf_counter()
     try:
-        reply = await command.run(services, call)
+        reply = _not_understood(command, call) or await command.run(services, call)
     except (RuleError, HistoryError, PermissionDenied, LookupError, ValueError) as err:
         reply = ErrorReply(message=str(err).strip("'\""))
     if isinstance(reply, ChoiceReply):

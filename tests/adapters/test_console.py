@@ -200,6 +200,20 @@ async def test_unwatch_takes_the_card_as_people_type_it(chat):
     assert "No card matches “qqqzzz”" in await chat("/unwatch qqqzzz")
 
 
+async def test_words_a_command_does_not_take_are_named_not_read_as_a_card(chat):
+    """'/chart sv8 238 1y usd' used to answer "No card matches “sv8 238 1y usd”" with look-alike cards."""
+    stray = await chat("/chart sv8 238 1y usd")
+    assert "“sv8 238” is Pikachu ex (sv8-238), but /chart does not take “usd”." in stray
+    assert "Type /chart card [period] [source] [theme], e.g. /chart sv3pt5 199 1y (/help chart)." in stray
+    assert "/chart reads “tcgcsv” only in its place" in await chat("/chart sv8 238 tcgcsv 1y")  # the period comes first
+    assert "but /card does not take “7d”" in await chat("/card sv8 238 7d")
+    assert "No card matches “qqqzzz 238”" in await chat("/price qqqzzz 238")  # no card in it: the usual answer
+    # Commands whose first option is no free text: the words no option takes are named with the usage.
+    assert ("/trending does not understand “pokemon 7d up”. Type /trending [game] [period] [kind], "
+            "e.g. /trending onepiece 30d losers") in await chat("/trending pokemon 7d up")
+    assert "/alert remove does not understand “12 13”" in await chat("/alert remove 12 13")
+
+
 async def test_unknown_commands_and_floods(chat):
     assert "Unknown command /teleport. /help lists them." in await chat("/teleport")
     # Habits from other bots and typos get the command that does it here.
