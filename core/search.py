@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Iterable
 
@@ -24,6 +24,7 @@ RESULT_CACHE_SIZE = 4096
 EMPTY_CATALOG = ("The card catalog is empty: no cards have been imported yet. The operator imports them with "
                  "`tcgtracker catalog import` (see the README).")
 _ZERO_PADDED = re.compile(r"^([a-z]+)0+(\d)")  # "sv08" on a listing means set sv8
+RARITY_NAME_MARGIN = 10.0  # a name scoring this far below the best is another card, whatever its rarity
 NUMBER_EVIDENCE = 10.0  # a matching printed number is evidence on top of the name
 PART_OF_A_WORD = 3.0  # a query found only inside a longer word of the name
 _EXTRA_ALIASES = {"base set": "base1", "sv151": "sv3pt5", "pokemon 151": "sv3pt5", "sv 151": "sv3pt5"}
@@ -185,6 +186,9 @@ class CatalogIndex:
     def _search(self, text: str, filters: SearchFilters, limit: int) -> SearchResult:
         text = _GOLD_STAR.sub("star", text)
         parts = parse_query(text)
+        if fold(text) in self._name_cards and (parts.rarities or parts.parallel or parts.finish):
+            # 'gold berry', 'rainbow energy': a card's whole name, not a name plus hint words
+            parts = replace(parts, tokens=tuple(fold(text).split()), rarities=frozenset(), parallel=False, finish=None)
         if parts.op_ids:
             return self._by_onepiece_id(parts.op_ids[0], parts, filters)
         exact = self.get(text) or self._nicknames.get(fold(text))
@@ -349,7 +353,11 @@ class CatalogIndex:
             if wanted_numbers and _collector_number(card) in wanted_numbers:
                 score += 5
             adjusted.append(_Scored(card, score))
-        if parts.rarities and any(c.card.rarity in parts.rarities for c in adjusted):
+        # The rarity narrows the cards the name matches best: 'mew ex 151 sir' (151 has no Mew ex SIR) offers
+        # the Mew ex of 151, not every other SIR of the set.
+        best_name = max((s.score for s in scored), default=0.0)
+        if parts.rarities and any(c.card.rarity in parts.rarities and s.score >= best_name - RARITY_NAME_MARGIN
+                                  for c, s in zip(adjusted, scored)):
             adjusted = [c for c in adjusted if c.card.rarity in parts.rarities]
         if parts.variant and any(c.card.variant == parts.variant for c in adjusted):
             adjusted = [c for c in adjusted if c.card.variant == parts.variant]

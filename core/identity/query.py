@@ -35,27 +35,31 @@ _VARIANT_WORDS = {
     "manga": "parallel",
     "aa": "parallel",
 }
-_RARITY_WORDS: dict[str, str] = {
-    "special illustration rare": "Special Illustration Rare",
-    "special art rare": "Special Illustration Rare",
-    "sir": "Special Illustration Rare",
-    "sar": "Special Illustration Rare",
-    "illustration rare": "Illustration Rare",
-    "ir": "Illustration Rare",
-    "hyper rare": "Hyper Rare",
-    "gold": "Hyper Rare",
-    "ultra rare": "Ultra Rare",
-    "double rare": "Double Rare",
-    "ace spec": "ACE SPEC Rare",
-    "promo": "Promo",
-    "secret rare": "SEC",
-    "sec": "SEC",
-    "super rare": "SR",
-    "sr": "SR",
-    "sp": "SP",
-    "treasure rare": "TR",
-    "tr": "TR",
-    "leader": "L",
+# Collectors' words -> the rarities the catalogs print (pokemontcg.io's "Rare Secret", One Piece's "SEC").
+_RARITY_WORDS: dict[str, tuple[str, ...]] = {
+    "special illustration rare": ("Special Illustration Rare",),
+    "special art rare": ("Special Illustration Rare",),
+    "sir": ("Special Illustration Rare",),
+    "sar": ("Special Illustration Rare",),
+    "illustration rare": ("Illustration Rare",),
+    "ir": ("Illustration Rare",),
+    "hyper rare": ("Hyper Rare",),
+    "gold": ("Hyper Rare",),  # not "Rare Secret": before Scarlet & Violet that held far more than gold cards
+    "ultra rare": ("Ultra Rare", "Rare Ultra"),
+    "double rare": ("Double Rare",),
+    "ace spec": ("ACE SPEC Rare",),
+    "promo": ("Promo",),
+    "secret rare": ("SEC", "Rare Secret"),
+    "secret": ("SEC", "Rare Secret"),
+    "sec": ("SEC", "Rare Secret"),
+    "rainbow rare": ("Rare Rainbow",),
+    "rainbow": ("Rare Rainbow",),
+    "super rare": ("SR",),
+    "sr": ("SR",),
+    "sp": ("SP",),
+    "treasure rare": ("TR",),
+    "tr": ("TR",),
+    "leader": ("L",),
 }
 _PHRASES = sorted(
     [(p, "finish") for p in _FINISH_WORDS] + [(p, "variant") for p in _VARIANT_WORDS]
@@ -137,7 +141,7 @@ def _take_hint_words(tokens: list[str]) -> tuple[Finish | None, bool, set[str], 
             elif kind == "variant":
                 parallel = True
             else:
-                rarities.add(_RARITY_WORDS[phrase])
+                rarities.update(_RARITY_WORDS[phrase])
             i += size
             break
         else:

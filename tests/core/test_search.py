@@ -133,3 +133,34 @@ def test_an_empty_catalog_says_so_instead_of_no_match():
     outcome = CatalogIndex([], []).search("charizard ex 151").outcome
     assert isinstance(outcome, NotFound)
     assert "catalog is empty" in outcome.message and "tcgtracker catalog import" in outcome.message
+
+
+def _rarity_index():
+    from datetime import date
+
+    from core.models import Card, CardSet
+    from core.search import CatalogIndex
+    sets = [CardSet(Game.POKEMON, "ab1", "Alpha Base", release_date=date(2024, 1, 1)),
+            CardSet(Game.POKEMON, "old1", "Old Times", release_date=date(2001, 1, 1))]
+    cards = [Card(Game.POKEMON, "ab1-10", "ab1", "10", "Mew ex", "Double Rare"),
+             Card(Game.POKEMON, "ab1-90", "ab1", "90", "Mew ex", "Ultra Rare"),
+             Card(Game.POKEMON, "ab1-95", "ab1", "95", "Venusaur ex", "Special Illustration Rare"),
+             Card(Game.POKEMON, "ab1-96", "ab1", "96", "Blastoise ex", "Special Illustration Rare"),
+             Card(Game.POKEMON, "ab1-99", "ab1", "99", "Mewtwo ex", "Rare Secret"),
+             Card(Game.POKEMON, "ab1-20", "ab1", "20", "Mewtwo ex", "Double Rare"),
+             Card(Game.POKEMON, "old1-5", "old1", "5", "Gold Berry", "Uncommon"),
+             Card(Game.POKEMON, "old1-6", "old1", "6", "Berry", "Common")]
+    return CatalogIndex(sets, cards)
+
+
+def test_a_rarity_word_narrows_the_best_named_cards_and_never_swaps_the_card():
+    """'mew ex alpha base sir' when the set has no Mew ex SIR: its Mew ex are offered, not its other SIRs."""
+    index = _rarity_index()
+    outcome = index.search("mew ex ab1 sir").outcome
+    assert isinstance(outcome, Ambiguous) and {c.canonical_id for c in outcome.choices} == {"ab1-10", "ab1-90"}
+    # where the best-named cards have the rarity, it picks among them; "secret" is pokemontcg.io's Rare Secret
+    outcome = index.search("mewtwo ex secret").outcome
+    assert isinstance(outcome, Resolved) and outcome.card.canonical_id == "ab1-99"
+    # a card's whole name wins over reading a word in it as a hint ("gold" is a rarity word)
+    outcome = index.search("gold berry").outcome
+    assert isinstance(outcome, Resolved) and outcome.card.canonical_id == "old1-5"

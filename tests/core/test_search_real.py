@@ -206,3 +206,27 @@ def test_charizard_offers_every_plain_charizard_base_set_s_too(real_index):
     offered = {c.canonical_id for c in outcome.choices}
     assert offered == {c.canonical_id for c in real_index.cards if c.name == "Charizard"} and len(offered) == 27
     assert {"base1-4", "base4-4"} <= offered
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    # 151 has no Mew ex SIR: the Mew ex of 151 are offered, not every other SIR of the set
+    ("mew ex 151 sir", {"sv3pt5-151", "sv3pt5-193", "sv3pt5-205"}),
+    # Zoro has no SEC in OP01: his OP01 cards, rather than "no card matches" and Shanks and Yamato
+    ("zoro op01 sec", {"name": "Roronoa Zoro", "set": "OP01"}),
+    # collectors' rarity words for the Sword & Shield era: "secret" (Rare Secret), "rainbow" (Rare Rainbow)
+    ("mewtwo gx secret", {"sm35-78"}),
+    ("charizard vstar rainbow", {"swsh9-174"}),
+    ("rayquaza vmax rainbow", {"swsh7-217", "swsh7-218"}),
+    ("umbreon vmax secret", {"name": "Umbreon VMAX"}),  # no Rare Secret of it: every Umbreon VMAX, not plain Umbreon
+    # a card's whole name is its name, even when it holds a hint word
+    ("gold berry", {"neo1-93"}),
+    ("charizard gold", {"sv3-228"}),
+])
+def test_a_rarity_word_narrows_the_cards_the_name_matches_never_replaces_them(real_index, query, expected):
+    outcome = real_index.search(query).outcome
+    offered = [outcome.card] if isinstance(outcome, Resolved) else list(outcome.choices)
+    assert offered, query
+    if isinstance(expected, set):
+        assert {c.canonical_id for c in offered} == expected
+    else:
+        assert all(_satisfies(c, expected) for c in offered)
