@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adapters.command_help import EXAMPLES
 from adapters.commands import CATALOG, COMMANDS, Command
@@ -333,3 +335,22 @@ async def test_a_grade_typed_with_the_card_applies_to_price_watch_and_alerts(cha
     assert "Holofoil · PSA 10 · at or above 900.00 USD · armed" in await chat("/alert list")
     assert "Charizard ex · sv3pt5-199 · PSA 10 · 1y: chart written to" in await chat("/chart sv3pt5 199 psa 10 1y")
     assert "No PSA 10 prices yet" in await chat("/card sv3pt5 199 psa 10")
+
+
+_WORDS = ("sv8", "238", "sv3pt5", "199", "charizard", "ex", "151", "pikachu", "OP05-119", "p1", "luffy", "below",
+          "above", "under", "down", "up", "15%", "-5", "0", "95.5", "1,000", "$3", "1e9", "99999999999999999999",
+          "in", "7", "days", "new", "30-day", "low", "psa", "10", "cgc", "9.5", "nm", "reverse", "holo", "1st",
+          "edition", "eur", "usd", "xyz", "1y", "7d", "5y", "all", "24h", "tcgcsv", "ebay", "dark", "light",
+          "pokemon", "onepiece", "gainers", "most_watched", "digest", "confirm", "#3", "@everyone", "<b>", "“q”",
+          "ピカチュウ", "é", "%", "/", "", "\t")
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(sorted(COMMANDS)), words=st.lists(st.sampled_from(_WORDS), max_size=8))
+async def test_any_words_to_any_command_get_a_reply_never_an_exception(chat, name, words):
+    """Whatever is typed after whichever command: a reply in words (an error names the problem), no traceback."""
+    if name == "forget":
+        words = [w for w in words if w != "confirm"]  # keep the fixture's data for the next example
+    reply = await chat(f"/{name} {' '.join(words)}")
+    assert isinstance(reply, str) and reply.strip()
+    assert "Traceback" not in reply and "Error(" not in reply and "object at 0x" not in reply
