@@ -107,6 +107,10 @@ async def settle_long_lived(app: App) -> None:
     freeze_long_lived()
     log.info("catalog index ready: %d cards; %d long-lived objects kept out of garbage collection",
              len(index.cards), gc.get_freeze_count())
+    if not index.cards:
+        log.warning("the card catalog is empty: every lookup answers so and no price can be mapped to a card; "
+                    "import it with `tcgtracker catalog import --pokemon PATH --onepiece PATH` (a running "
+                    "process picks it up within [search] catalog_refresh_minutes)")
 
 
 async def refresh_catalog_job(app: App) -> None:

@@ -196,3 +196,21 @@ async def test_the_catalog_job_rebuilds_the_index_after_an_import_elsewhere(tmp_
             assert (await app.catalog.search("big luffy")).outcome.card.canonical_id == "OP05-119_p2"
     finally:
         gc.unfreeze()  # the job froze this test process's objects; give them back to the collector
+
+
+async def test_a_service_started_on_an_empty_catalog_tells_the_operator_how_to_import_it(tmp_path, caplog):
+    import gc
+    import logging
+
+    from bot.app import build_app
+    from bot.config import Settings
+    from bot.service import settle_long_lived
+
+    settings = Settings.model_validate({"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"}})
+    caplog.set_level(logging.INFO, logger="bot.service")
+    try:
+        async with build_app(settings) as app:
+            await settle_long_lived(app)
+            assert "the card catalog is empty" in caplog.text and "tcgtracker catalog import" in caplog.text
+    finally:
+        gc.unfreeze()
