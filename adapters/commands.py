@@ -300,17 +300,20 @@ async def _watch(services: Services, call: Invocation) -> Reply:
         return card
     key = await services.alerts.printing(card, finish)  # the default one, or refused when unpriced
     added = await services.alerts.watch_printing(call.caller, key, said)
-    finish = key.finish
+    chosen, finish = finish is not None, key.finish
     verb = "Now watching" if added else "Already watching"
     grade = parse_condition(said) if said else RAW_MARKET
     what = "" if grade == RAW_MARKET else f" · {condition_label(grade)}"
     text = f"{verb} {card.name} ({card.canonical_id}) {finish.label}{what}."
-    return TextReply(text=text + await _unpriced_grade_note(services, card, finish, grade), ephemeral=True)
+    return TextReply(text=text + await _unpriced_grade_note(services, card, finish, grade, chosen), ephemeral=True)
 
 
-async def _unpriced_grade_note(services: Services, card: Card, finish: Finish, grade: int) -> str:
+async def _unpriced_grade_note(services: Services, card: Card, finish: Finish, grade: int, chosen: bool) -> str:
     """A grade no source prices yet would sit on the watchlist as "no price yet" without a word why."""
-    lines = [l for l in (await services.prices.prices_for(card)).lines if (l.finish, l.variant) == (finish, "")]
+    all_lines = (await services.prices.prices_for(card)).lines
+    if not all_lines:
+        return _not_priced_note(finish, chosen)
+    lines = [l for l in all_lines if (l.finish, l.variant) == (finish, "")]
     if not lines or any(l.condition == grade for l in lines):
         return ""
     have = sorted({"raw" if l.condition == RAW_MARKET else condition_label(l.condition) for l in lines})
@@ -401,13 +404,17 @@ async def _alert_add(services: Services, call: Invocation) -> Reply:
     rule = next((r for r in await services.alerts.rules(call.caller) if r.id == rule_id), None)
     what = f"{_series_label(rule.finish, rule.variant, rule.condition)}, {_watched_for(rule)}" if rule else kind
     text = f"Alert #{rule_id} set on {card.name} ({card.canonical_id}) {what}."
-    return TextReply(text=text + (await _waiting_note(services, card, rule) if rule else ""), ephemeral=True)
+    note = await _waiting_note(services, card, rule, chosen=finish is not None) if rule else ""
+    return TextReply(text=text + note, ephemeral=True)
 
 
-async def _waiting_note(services: Services, card: Card, rule) -> str:  # noqa: ANN001 - a rules_repo.RuleRow
+async def _waiting_note(services: Services, card: Card, rule, chosen: bool) -> str:  # noqa: ANN001 - a RuleRow
     """A rule on a grade or currency its printing is not priced in yet waits for a source that prices it so
     (eBay's graded or UK listings, say): say so rather than let it look armed against today's prices."""
-    lines = [l for l in (await services.prices.prices_for(card)).lines if (l.finish, l.variant) == (rule.finish, "")]
+    all_lines = (await services.prices.prices_for(card)).lines
+    if not all_lines:
+        return _not_priced_note(rule.finish, chosen)
+    lines = [l for l in all_lines if (l.finish, l.variant) == (rule.finish, "")]
     same = [l for l in lines if (l.condition, l.currency) == (rule.condition, rule.currency)]
     if same:
         return _already_note(rule, [l for l in same if rule.source is None or l.source == rule.source])
@@ -422,6 +429,14 @@ async def _waiting_note(services: Services, card: Card, rule) -> str:  # noqa: A
         missing, have = f"{grade(rule.condition)} {rule.currency}", {f"{grade(l.condition)} {l.currency}" for l in lines}
     return (f"\nNo {missing} prices for it yet (it has {', '.join(sorted(have))} prices):"
             " the alert waits until a source prices it so.")
+
+
+def _not_priced_note(finish: Finish, chosen: bool) -> str:
+    """No source has priced the card yet (a new set): say so, and when the printing was our pick, which and why."""
+    if chosen:
+        return "\nNo prices for it yet: they show once a source prices it."
+    return (f"\nNo prices for it yet; this is its {finish.label} printing, the finish its rarity is printed in"
+            " (add another finish after the card to choose it).")
 
 
 def _already_note(rule, lines: list) -> str:  # noqa: ANN001 - a rules_repo.RuleRow, LatestPrice lines

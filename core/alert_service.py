@@ -12,7 +12,7 @@ from typing import Any, Callable, Protocol
 
 from core.alerts import RuleError, RuleSpec, make_rule
 from core.mapping import PrintingKey
-from core.models import Card, Condition, Finish, utcnow
+from core.models import Card, Condition, Finish, likely_finish, utcnow
 from core.prices import GRADERS, condition_code
 from core.services_types import LatestPrice
 
@@ -187,11 +187,12 @@ class AlertService:
     # ------------------------------------------------------------ watchlists
 
     async def default_finish(self, card: Card) -> Finish:
-        """The plain printing that has prices (most recent first); Normal when none has any yet."""
+        """The plain printing that has prices (most recent first); before any has, the finish its rarity is
+        printed in (a rule on Normal for a holo card would wait for prices that never come)."""
         lines = [l for l in await self._prices.latest_prices([card.canonical_id]) if not l.variant]
         if lines:
             return max(lines, key=lambda l: l.as_of).finish
-        return Finish.NORMAL
+        return likely_finish(card)
 
     async def printing(self, card: Card, finish: Finish | None) -> PrintingKey:
         """The plain printing asked for, or the default one. A finish the card is not priced in, while it is

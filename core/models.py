@@ -171,3 +171,20 @@ def display_number(number: str, variant: str | None) -> str:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+# Rarities whose cards are printed only without foil; the rest (holo rares, ex, V, illustration and secret
+# rares, gold) are foil. One Piece prints C, UC and base leaders plain, everything rarer in foil.
+_PLAIN_POKEMON_RARITIES = frozenset({"common", "uncommon", "rare", ""})
+_PLAIN_ONEPIECE_RARITIES = frozenset({"c", "uc", "l", ""})
+
+
+def likely_finish(card: Card) -> Finish:
+    """The finish a card most likely sells in, from its rarity: the printing a watch or alert takes before any
+    source has priced the card (a new set). TCGplayer's sub-types for such cards are Normal (commons, with a
+    Reverse Holofoil beside) and Holofoil (Pokémon), Normal and Foil (One Piece)."""
+    rarity = (card.rarity or "").strip().lower()
+    if card.game is Game.ONE_PIECE:
+        plain = rarity in _PLAIN_ONEPIECE_RARITIES and not (card.variant or "").startswith("p")
+        return Finish.NORMAL if plain else Finish.FOIL
+    return Finish.NORMAL if rarity in _PLAIN_POKEMON_RARITIES else Finish.HOLOFOIL

@@ -354,3 +354,21 @@ async def test_any_words_to_any_command_get_a_reply_never_an_exception(chat, nam
     reply = await chat(f"/{name} {' '.join(words)}")
     assert isinstance(reply, str) and reply.strip()
     assert "Traceback" not in reply and "Error(" not in reply and "object at 0x" not in reply
+
+
+async def test_watching_a_card_no_source_has_priced_yet_says_which_printing_it_took(tmp_path):
+    """A new set before its first prices: the printing comes from the rarity, and the reply says so."""
+    from bot.app import build_app
+    from bot.config import Settings
+
+    settings = Settings.model_validate({"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"}})
+    async with build_app(settings) as app:
+        await app.catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
+        services = services_of(app)
+        watched = await handle_line(services, ME, "/watch sv8 238", tmp_path)
+        assert "Now watching Pikachu ex (sv8-238) Holofoil." in watched
+        assert "No prices for it yet; this is its Holofoil printing, the finish its rarity is printed in" in watched
+        rule = await handle_line(services, ME, "/alert add sv3pt5 4 below 1", tmp_path)  # a Common: Normal
+        assert "Charmander (sv3pt5-4) Normal, at or below 1.00 USD." in rule and "the finish its rarity" in rule
+        chosen = await handle_line(services, ME, "/watch sv3pt5 4 reverse holo", tmp_path)
+        assert "Reverse Holofoil." in chosen and "No prices for it yet: they show once a source prices it." in chosen

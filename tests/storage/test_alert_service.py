@@ -153,6 +153,23 @@ async def test_watchlist_shows_current_price(env):
     assert await service.watchlist(ALICE) == []
 
 
+async def test_watches_and_rules_made_before_any_price_take_the_finish_the_card_is_printed_in(env):
+    """A new set: people watch and set alerts before the first prices arrive. On "Normal" (the old default)
+    a rule on a holo card waited for prices that never came; it now fires with the first Holofoil price."""
+    service, store, index = env["service"], env["store"], env["index"]
+    for card_id in ("sv8-238", "sv3pt5-4", "OP05-119_p1", "ST05-002"):
+        await service.watch(ALICE, index.get(card_id))
+    finishes = {line.card_id: line.finish for line in await service.watchlist(ALICE)}
+    assert finishes == {"sv8-238": Finish.HOLOFOIL, "sv3pt5-4": Finish.NORMAL,  # an SIR; a Common
+                        "OP05-119_p1": Finish.FOIL, "ST05-002": Finish.NORMAL}  # a parallel; a One Piece C
+    rule = await service.add_rule(ALICE, index.get("sv8-238"), "below", threshold="300")
+    assert (await service.rules(ALICE))[0].finish is Finish.HOLOFOIL
+    await store.ingest(price_unit("sv8-238", 28999, 27))  # tcgcsv's first price: Holofoil
+    async with env["engine"].connect() as conn:
+        fired = (await conn.execute(select(outbox.c.rule_id))).scalars().all()
+    assert fired == [rule]
+
+
 async def test_only_channel_admins_configure_feeds(env):
     service = env["service"]
     spec = FeedSpec("discord", "c-1", "g-1", game="pokemon", min_move_bp=1000)
