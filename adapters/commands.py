@@ -544,8 +544,10 @@ async def _feed_add(services: Services, call: Invocation) -> Reply:
         price = Decimal(call.args["min_price"].lstrip("$€£")) if call.args.get("min_price") else None
     except InvalidOperation as err:
         raise RuleError("Write the move as a percent (10) and the price as an amount (5.00).") from err
-    if not 0 < move <= 100 or (price is not None and price < 0):
-        raise RuleError("The move must be between 0 and 100 %, the minimum price not negative.")
+    if not move.is_finite() or not 0 < move <= 100:
+        raise RuleError(f"The move is a percent above 0 and at most 100, e.g. 10 (not “{call.args.get('min_move')}”).")
+    if price is not None and (not price.is_finite() or price < 0):
+        raise RuleError("The minimum price cannot be negative.")
     direction = call.args.get("direction", "down")
     digest = (call.args.get("digest") or "").lower() in ("digest", "true", "yes", "1")
     game = _game(call.args.get("game"))

@@ -157,9 +157,11 @@ async def test_feeds_need_chat_admins(tg):
     tg["api"].admins.add(1)
     refused = await say(tg, command("/feed add pokemon 15", uid=2, group=True))
     assert "Only chat administrators" in refused.params["text"]
+    zero = await say(tg, command("/feed add pokemon 0", uid=1, group=True))
+    assert "The move is a percent above 0 and at most 100, e.g. 10 (not “0”)." in zero.params["text"]
     made = await say(tg, command("/feed add pokemon 15", uid=1, group=True))
-    assert "Feed #1 posts here" in made.params["text"]
-    assert [c.params["user_id"] for c in tg["api"].sent("getChatMember")] == [2, 1]
+    assert "Feed #1 posts here" in made.params["text"]  # the refused one made nothing: this is #1
+    assert [c.params["user_id"] for c in tg["api"].sent("getChatMember")] == [2, 1, 1]
     listed = await say(tg, command("/feed list", uid=2, group=True))  # anyone may read the list
     assert "#1 Pokémon · moves of 15% or more down · at most 10 posts an hour" in listed.params["text"]
 
