@@ -29,6 +29,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "feed remove": ("/feed remove 2",),
     "apikey create": ("/apikey create spreadsheet",),
     "apikey revoke": ("/apikey revoke 2",),
+    "report": ("/report sv3pt5 199 — the price is the jumbo's", "/report OP05-119 p1 priced as the base print"),
     "forget": ("/forget confirm",),
     "help": ("/help alert",),
 }

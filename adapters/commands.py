@@ -27,6 +27,7 @@ from adapters.replies import (
     TextReply,
 )
 from core.api_keys import ApiKeyService
+from core.reports import ReportService
 from core.alert_service import AlertService, Caller, FeedSpec, PermissionDenied, parse_condition, take_condition
 from core.alerts import RuleError, watched_for
 from core.history_service import TRENDING_KINDS, TRENDING_WINDOWS, HistoryError, HistoryService
@@ -47,6 +48,7 @@ class Services:
     history: HistoryService
     alerts: AlertService
     keys: ApiKeyService | None = None  # None where no API is offered
+    reports: ReportService | None = None  # None where no one reviews reports
 
 
 @dataclass(frozen=True)
@@ -606,6 +608,37 @@ def _keys(services: Services) -> ApiKeyService:
     return services.keys
 
 
+# '/report sv3pt5 199 price is the jumbo's': on text platforms the note starts at a dash between spaces, or at the
+# first word that can only be the note's (none is a word of a card name in either catalog). Not at a colon:
+# "Type: Null" is a Pokémon.
+_NOTE_START = re.compile(r"\s+[-—–]+\s+|\s+(?=(?:price|prices|priced|pricing|wrong|shows|showing|looks|seems|"
+                         r"mapped|listed)\b)", re.IGNORECASE)
+
+
+def read_report_words(text: str) -> tuple[str, dict[str, str]] | None:
+    found = _NOTE_START.search(text)
+    if found is None or not text[:found.start()].strip() or not text[found.end():].strip():
+        return None
+    return text[:found.start()].strip(), {"note": text[found.end():].strip()}
+
+
+async def _report(services: Services, call: Invocation) -> Reply:
+    """A price that looks wrong (most often the wrong printing priced), for the operators to check."""
+    if services.reports is None:
+        raise RuleError("This bot does not take price reports; tell its operators.")
+    card = await resolve(services, call.args.get("card"), "report")
+    if isinstance(card, Reply):
+        return card
+    report_id, new = await services.reports.report(call.caller, card, call.args.get("note"))
+    what = f"{card.name} ({card.canonical_id})"
+    if not new:
+        return TextReply(text=f"You reported {what} already (report #{report_id}, still open)"
+                              + ("; your note is updated." if call.args.get("note") else "."), ephemeral=True)
+    hint = "" if call.args.get("note") else " Saying what looks wrong helps: /report CARD — the price is the jumbo's."
+    return TextReply(text=f"Thanks: report #{report_id} on {what} is with the operators, who check which products "
+                          f"are priced as this card.{hint}", ephemeral=True)
+
+
 async def _apikey_create(services: Services, call: Invocation) -> Reply:
     key_id, key = await _keys(services).create(call.caller, call.args.get("name"))
     return TextReply(text=f"API key #{key_id}: {key}\nKeep it secret: it is shown only this once and acts as you "
@@ -677,6 +710,9 @@ CATALOG: tuple[Command, ...] = (
             (Param("name", "what it is for, e.g. spreadsheet", "text", False),), _apikey_create, private_only=True),
     Command("apikey list", "your HTTP API keys", (), _apikey_list),
     Command("apikey revoke", "stop an HTTP API key now", (Param("id", "the key number", "int"),), _apikey_revoke),
+    Command("report", "tell us a card's price looks wrong (the wrong printing priced)",
+            (CARD, Param("note", "what looks wrong, after a dash: /report sv3pt5 199 — the price is the jumbo's",
+                         required=False)), _report, read_words=read_report_words),
     Command("export", "download everything we keep about you (JSON)", (), _export),
     Command("forget", "delete everything we keep about you", (Param("confirm", "type confirm", "choice", False,
                                                                      ("confirm",)),), _forget),

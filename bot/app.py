@@ -16,6 +16,7 @@ from bot.config import Secrets, Settings
 from bot.sources import build_runners
 from core.alert_service import AlertService, AlertSettings
 from core.api_keys import ApiKeyService
+from core.reports import ReportService
 from core.collect import CollectService
 from core.delivery import ConsoleNotifier, Deliverer, DeliveryPolicy, Notifier
 from core.models import utcnow
@@ -31,6 +32,7 @@ from storage.history_repo import SqlHistoryQueries
 from storage.outbox_repo import SqlOutbox
 from storage.price_queries import SqlPriceQueries
 from storage.price_repo import SqlPriceStore
+from storage.reports_repo import SqlReports
 from storage.rules_repo import SqlRules
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ class App:
     alerts: AlertService
     deliverer: Deliverer
     keys: ApiKeyService
+    reports: ReportService
 
 
 def alert_settings(settings: Settings) -> AlertSettings:
@@ -104,7 +107,8 @@ async def build_app(
                                      timedelta(seconds=settings.history.trending_cache_seconds),
                                      settings.history.trending_min_sample, settings.history.chart_theme),
                       alerts, deliverer, ApiKeyService(SqlApiKeys(engine), alerts.user, settings.api.max_keys_per_user,
-                                                       clock))
+                                                       clock),
+                      ReportService(SqlReports(engine), alerts.user, clock))
         finally:
             history_queries.close()
             if renderer is not None:

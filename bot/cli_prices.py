@@ -58,6 +58,15 @@ def add_commands(commands: argparse._SubParsersAction, json_flag) -> None:  # no
     pin.add_argument("--sub-type", help="only this sub-type (TCGplayer subTypeName); default all")
     json_flag(pin).set_defaults(handler=cmd_mapping_set)
 
+    reports = actions.add_parser("reports", help="price reports from users, with the products priced as each card")
+    reports.add_argument("--all", action="store_true", help="resolved ones too")
+    reports.add_argument("--limit", type=int, default=100)
+    json_flag(reports).set_defaults(handler=cmd_mapping_reports)
+    resolve = actions.add_parser("resolve", help="close a price report")
+    resolve.add_argument("report_id", type=int)
+    resolve.add_argument("--note", help="what was done, e.g. pinned 284137 to sv3pt5-199:holofoil:jumbo")
+    json_flag(resolve).set_defaults(handler=cmd_mapping_resolve)
+
     title = commands.add_parser("parse-title", help="what the listing-title parser makes of a marketplace title")
     title.add_argument("title", nargs="?")
     title.add_argument("--file", type=Path, help="one title a line; prints JSON lines")
@@ -142,6 +151,23 @@ async def cmd_mapping_unmatched(args: argparse.Namespace, settings: Settings) ->
     async with build_app(settings) as app:
         rows = await app.queries.unmatched(args.source, args.limit)
     output.emit(args.json, [output.slots_dict(r) for r in rows], output.unmatched_text(rows))
+    return 0
+
+
+async def cmd_mapping_reports(args: argparse.Namespace, settings: Settings) -> int:
+    async with build_app(settings) as app:
+        found = await app.reports.reports(include_resolved=args.all, limit=args.limit)
+    output.emit(args.json, [output.slots_dict(r) for r in found], output.price_reports_text(found))
+    return 0
+
+
+async def cmd_mapping_resolve(args: argparse.Namespace, settings: Settings) -> int:
+    async with build_app(settings) as app:
+        closed = await app.reports.resolve(args.report_id, args.note)
+    if not closed:
+        print(f"error: no open report #{args.report_id} (tcgtracker mapping reports lists them)", file=sys.stderr)
+        return 1
+    output.emit(args.json, {"resolved": args.report_id}, f"Report #{args.report_id} resolved.")
     return 0
 
 

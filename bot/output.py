@@ -234,3 +234,24 @@ def trending_row(index: Any, entry: Any, kind: str) -> dict[str, Any]:
                 "new": format_cents(mover.new_cents, mover.currency), "change": f"{mover.percent:+}%",
                 "since": mover.old_ts.date().isoformat()})
     return row
+
+
+def price_reports_text(reports: list) -> str:  # core.reports.PriceReport
+    """Each report with the products priced as its card: what an operator compares the complaint against."""
+    if not reports:
+        return "No open price reports."
+    blocks = []
+    for r in reports:
+        state = f"resolved {_when(r.resolved_at)}" + (f": {r.resolution}" if r.resolution else "") if r.resolved_at else "open"
+        lines = [f"#{r.id} {r.card_name} ({r.card_id}) · {r.platform} {r.reporter or '?'} · {_when(r.created_at)} · {state}",
+                 f"  note: {r.note or '(none)'}"]
+        if r.mapped:
+            lines.append("  priced from:\n    " + plain_table([
+                {"source": m.source, "id": m.external_id, "sub-type": m.sub_type, "printing": m.printing,
+                 "product": m.product_name, "how": "manual pin" if m.is_override else m.method} for m in r.mapped
+            ]).replace("\n", "\n    "))
+        else:
+            lines.append("  priced from: no source product is mapped to this card")
+        blocks.append("\n".join(lines))
+    fix = "Fix one with: tcgtracker mapping set SOURCE EXTERNAL_ID CARD_ID[:FINISH[:VARIANT]]; then: tcgtracker mapping resolve ID"
+    return "\n\n".join(blocks) + "\n\n" + fix

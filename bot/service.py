@@ -133,7 +133,7 @@ def freeze_long_lived() -> None:
 def services_of(app: App):  # noqa: ANN201 - adapters.commands.Services
     from adapters.commands import Services
 
-    return Services(app.catalog, app.prices, app.history, app.alerts, app.keys)
+    return Services(app.catalog, app.prices, app.history, app.alerts, app.keys, app.reports)
 
 
 async def start_chat_adapters(app: App, secrets: Secrets, roles: list[str]) -> list:

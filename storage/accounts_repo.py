@@ -164,7 +164,7 @@ class SqlPrivacy:
         self._engine = engine
 
     async def export(self, user_id: int) -> dict:
-        from storage.tables import alert_rules, notification_log
+        from storage.tables import alert_rules, notification_log, price_reports
 
         r, n = alert_rules.c, notification_log.c
         async with self._engine.connect() as conn:
@@ -181,9 +181,13 @@ class SqlPrivacy:
             k = api_keys.c
             keys = await _rows(conn, select(k.id, k.name, k.hint, k.platform, k.created_at, k.last_used_at,
                                             k.revoked_at).where(k.user_id == user_id))
+            pr = price_reports.c
+            reports = await _rows(conn, select(pr.id, cards.c.canonical_id.label("card_id"), pr.note, pr.platform,
+                                               pr.created_at, pr.resolved_at, pr.resolution)
+                                  .join_from(price_reports, cards, cards.c.id == pr.card_id).where(pr.user_id == user_id))
         return {"person": person[0] if person else None, "identities": identities, "watchlist": watchlist,
                 "alert_rules": rules, "alert_history": history, "feeds_created": feeds,
-                "api_keys": keys}
+                "api_keys": keys, "price_reports": reports}
 
     async def watch_items(self, conn, user_id: int) -> list[WatchItem]:  # noqa: ANN001
         w, p, c = watchlist_items.c, printings.c, cards.c
@@ -195,7 +199,7 @@ class SqlPrivacy:
 
     async def forget(self, user_id: int) -> None:
         """Deleting the person cascades to identities, link codes, watchlist, rules, their outbox rows and
-        history; feeds they created stay with the channel (its admins own them) but lose the name."""
+        history, and price reports; feeds they created stay with the channel (its admins own them) but lose the name."""
         async with self._engine.begin() as conn:
             await conn.execute(update(channel_subscriptions).where(channel_subscriptions.c.created_by == user_id)
                                .values(created_by=None))

@@ -348,3 +348,17 @@ notification_log = Table(
     Column("detail", Text),
     _ts("created_at", nullable=False),
 )
+
+# "This card's price looks wrong": what a person said, for operators to check the card's mappings against.
+price_reports = Table(
+    "price_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("card_id", Integer, ForeignKey("cards.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("note", String(300), nullable=False, server_default=""),
+    Column("platform", String(16), nullable=False),
+    _ts("created_at", nullable=False),
+    _ts("resolved_at"),
+    Column("resolution", String(300)),
+)

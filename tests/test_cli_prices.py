@@ -151,3 +151,24 @@ def test_backup_on_postgres_points_to_pg_dump(monkeypatch, capsys, tmp_path):
 def test_status_shows_the_outbox(demo_db, capsys):
     assert main(["status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["outbox"] == {"waiting": 0, "oldest_seconds": None}
+
+
+def test_a_report_typed_in_chat_is_listed_for_the_operator_and_resolved(demo_db, capsys, monkeypatch):
+    """The whole loop: a person reports in chat, the operator sees the card's products, pins, resolves."""
+    import io
+    monkeypatch.setattr("sys.stdin", io.StringIO("/report sv3pt5 199 price is the jumbo's\n"))
+    assert main(["chat", "--user", "misty"]) == 0
+    assert "Thanks: report #1 on Charizard ex (sv3pt5-199)" in capsys.readouterr().out
+    assert main(["mapping", "reports"]) == 0
+    listed = capsys.readouterr().out
+    assert "#1 Charizard ex (sv3pt5-199) · console misty" in listed and "note: price is the jumbo's" in listed
+    assert "Charizard ex - 199/165 (Jumbo Card)" in listed and "holofoil:jumbo" in listed
+    assert "tcgtracker mapping resolve ID" in listed
+    assert main(["mapping", "resolve", "1", "--note", "jumbo is its own printing already"]) == 0
+    capsys.readouterr()
+    assert main(["mapping", "resolve", "1"]) == 1  # closed already: said, nothing changes
+    assert "no open report #1" in capsys.readouterr().err
+    assert main(["mapping", "reports"]) == 0 and "No open price reports." in capsys.readouterr().out
+    assert main(["mapping", "reports", "--all", "--json"]) == 0
+    [report] = _json(capsys)
+    assert report["resolution"] == "jumbo is its own printing already" and report["resolved_at"].endswith("+00:00")

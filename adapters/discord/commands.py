@@ -253,6 +253,12 @@ def bind(tree: app_commands.CommandTree, services: Services) -> Binder:
 
     tree.add_command(apikey)
 
+    @tree.command(name="report", description=_t(COMMANDS["report"].help))
+    @app_commands.describe(card="the card whose price looks wrong", note="what looks wrong, e.g. the price is the jumbo's")
+    @app_commands.autocomplete(card=cards)
+    async def report(interaction: discord.Interaction, card: str, note: app_commands.Range[str, 0, 300] | None = None) -> None:
+        await binder.run(interaction, "report", card=card, note=note)
+
     @tree.command(name="export", description=_t(COMMANDS["export"].help))
     async def export(interaction: discord.Interaction) -> None:
         await binder.run(interaction, "export")

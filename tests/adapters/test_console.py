@@ -372,3 +372,28 @@ async def test_watching_a_card_no_source_has_priced_yet_says_which_printing_it_t
         assert "Charmander (sv3pt5-4) Normal, at or below 1.00 USD." in rule and "the finish its rarity" in rule
         chosen = await handle_line(services, ME, "/watch sv3pt5 4 reverse holo", tmp_path)
         assert "Reverse Holofoil." in chosen and "No prices for it yet: they show once a source prices it." in chosen
+
+
+@pytest.mark.parametrize(("text", "args"), [
+    ("sv3pt5 199 — the price is the jumbo's", {"card": "sv3pt5 199", "note": "the price is the jumbo's"}),
+    ("sv3pt5 199 - jumbo", {"card": "sv3pt5 199", "note": "jumbo"}),
+    ("type: null - wrong art", {"card": "type: null", "note": "wrong art"}),  # a colon belongs to the name
+    ("OP05-119 p1 priced as the base print", {"card": "OP05-119 p1", "note": "priced as the base print"}),
+    ("charizard ex 151 looks wrong", {"card": "charizard ex 151", "note": "looks wrong"}),
+    ("sv3pt5 199", {"card": "sv3pt5 199"}),  # no note
+])
+def test_a_report_line_splits_into_the_card_and_what_looks_wrong(text, args):
+    assert COMMANDS["report"].parse(text) == args
+
+
+async def test_a_report_on_an_ambiguous_card_keeps_the_note_for_the_choice(chat):
+    choice = await chat("/report charizard ex 151 priced as the jumbo")
+    assert "Run /report ID priced as the jumbo with one of these ids" in choice
+    assert "Thanks: report #1 on Charizard ex (sv3pt5-199)" in await chat("/report sv3pt5-199 priced as the jumbo")
+
+
+@pytest.mark.shared_data
+def test_no_real_card_name_is_cut_in_two_by_the_report_note_split(real_index):
+    """The words that start a note must never occur in a card's name (24k Pokémon and One Piece cards)."""
+    assert [c.name for c in real_index.cards if "note" in COMMANDS["report"].parse(f"{c.name} - x")
+            and COMMANDS["report"].parse(f"{c.name} - x")["card"] != c.name] == []

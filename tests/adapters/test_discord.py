@@ -293,3 +293,16 @@ async def test_what_people_type_is_echoed_but_never_pings_anyone(bot):
     [call] = await bot["send"](interaction("price", card_option("@everyone")))
     assert "“@everyone”" in call.data["content"]
     assert call.data["allowed_mentions"]["parse"] == []  # no @everyone/@here, role or user pings
+
+
+async def test_a_price_report_through_the_command_tree_reaches_the_operators_privately(bot):
+    """/report card:sv3pt5-199 note:...: a private thanks, and the report listed with the card's products."""
+    [call] = await bot["send"](interaction("report", card_option("sv3pt5-199") + [
+        {"name": "note", "type": 3, "value": "the price is the jumbo's"}], user_id=77))
+    assert call.data["flags"] & EPHEMERAL
+    assert "Thanks: report #1 on Charizard ex (sv3pt5-199) is with the operators" in call.data["content"]
+    [again] = await bot["send"](interaction("report", card_option("sv3pt5-199"), user_id=77))
+    assert "You reported Charizard ex (sv3pt5-199) already (report #1, still open)." in again.data["content"]
+    [found] = await services_of(bot["app"]).reports.reports()
+    assert (found.platform, found.note) == ("discord", "the price is the jumbo's")
+    assert "Charizard ex - 199/165 (Jumbo Card)" in {m.product_name for m in found.mapped}
