@@ -318,7 +318,7 @@ async def _unpriced_grade_note(services: Services, card: Card, finish: Finish, g
     lines = [l for l in all_lines if (l.finish, l.variant) == (finish, "")]
     if not lines or any(l.condition == grade for l in lines):
         return ""
-    have = sorted({"raw" if l.condition == RAW_MARKET else condition_label(l.condition) for l in lines})
+    have = sorted({_grade_word(l.condition) for l in lines})
     return (f"\nNo {condition_label(grade)} prices for it yet (it has {', '.join(have)} prices):"
             " the watchlist shows one as soon as a source prices it.")
 
@@ -422,15 +422,19 @@ async def _waiting_note(services: Services, card: Card, rule, chosen: bool) -> s
         return _already_note(rule, [l for l in same if rule.source is None or l.source == rule.source])
     if not lines:
         return ""
-    grade = lambda code: "raw" if code == RAW_MARKET else condition_label(code)  # noqa: E731
     if any(l.condition == rule.condition for l in lines):  # the grade is priced, in another currency
         missing, have = rule.currency, {l.currency for l in lines if l.condition == rule.condition}
     elif any(l.currency == rule.currency for l in lines):  # the currency is, for other grades
-        missing, have = grade(rule.condition), {grade(l.condition) for l in lines if l.currency == rule.currency}
+        missing, have = _grade_word(rule.condition), {_grade_word(l.condition) for l in lines if l.currency == rule.currency}
     else:
-        missing, have = f"{grade(rule.condition)} {rule.currency}", {f"{grade(l.condition)} {l.currency}" for l in lines}
+        missing, have = f"{_grade_word(rule.condition)} {rule.currency}", {f"{_grade_word(l.condition)} {l.currency}" for l in lines}
     return (f"\nNo {missing} prices for it yet (it has {', '.join(sorted(have))} prices):"
             " the alert waits until a source prices it so.")
+
+
+def _grade_word(code: int) -> str:
+    """'raw' rather than 'raw (market)' inside a sentence about what a card is priced in."""
+    return "raw" if code == RAW_MARKET else condition_label(code)
 
 
 def _not_priced_note(finish: Finish, chosen: bool) -> str:
@@ -721,8 +725,8 @@ CATALOG: tuple[Command, ...] = (
 COMMANDS = {c.name: c for c in CATALOG}
 # What people type out of habit from other bots, and the command that does it here.
 _MEANT = {"history": "card", "stats": "card", "info": "card", "prices": "price", "p": "price", "graph": "chart",
-          "find": "search", "lookup": "search", "alerts": "alert list", "watching": "watchlist", "list": "watchlist",
-          "movers": "trending", "top": "trending", "set": "sets", "delete": "forget"}
+          "find": "search", "lookup": "search", "alerts": "alert list", "watching": "watchlist",
+          "movers": "trending", "top": "trending", "set": "sets"}
 
 
 def unknown_command(name: str) -> str:
