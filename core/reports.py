@@ -61,7 +61,7 @@ class ReportService:
         updates its note rather than piling up."""
         text = " ".join((note or "").split())
         if len(text) > MAX_NOTE:
-            raise RuleError(f"Keep the note under {MAX_NOTE} characters.")
+            raise RuleError(f"Keep the note to {MAX_NOTE} characters at most.")
         return await self._port.add(await self._user_of(caller), card.canonical_id, text, caller.platform,
                                     MAX_OPEN_PER_PERSON, self._clock())
 

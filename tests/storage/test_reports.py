@@ -87,7 +87,7 @@ async def test_resolving_closes_a_report_once_and_a_new_report_may_follow(env):
 
 async def test_bad_reports_are_refused_and_change_nothing(env):
     reports, index = env["reports"], env["index"]
-    with pytest.raises(RuleError, match="under 300 characters"):
+    with pytest.raises(RuleError, match="300 characters at most"):
         await reports.report(ALICE, index.get("sv3pt5-199"), "x" * 301)
     cards = [c for c in index.cards if c.game.value == "pokemon"][:MAX_OPEN_PER_PERSON + 1]
     for card in cards[:MAX_OPEN_PER_PERSON]:
