@@ -201,8 +201,11 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     async with build_app(settings) as app:
         health = await app.queries.source_health()
         depth, oldest = await SqlOutbox(app.engine).depth(utcnow())
-    data = {"sources": [output.slots_dict(h) for h in health], "outbox": {"waiting": depth, "oldest_seconds": oldest}}
-    text = output.health_text(health) + f"\noutbox: {depth} waiting" + (f", oldest {oldest:.0f} s" if oldest else "")
+        reports = await app.reports.open_count()
+    data = {"sources": [output.slots_dict(h) for h in health], "outbox": {"waiting": depth, "oldest_seconds": oldest},
+            "price_reports": {"open": reports}}
+    text = (output.health_text(health) + f"\noutbox: {depth} waiting" + (f", oldest {oldest:.0f} s" if oldest else "")
+            + f"\nprice reports: {reports} open" + (" (tcgtracker mapping reports)" if reports else ""))
     output.emit(args.json, data, text)
     return 0
 

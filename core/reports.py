@@ -47,6 +47,7 @@ class ReportsPort(Protocol):
                   when: datetime) -> tuple[int, bool]: ...
     async def reports(self, include_resolved: bool, limit: int) -> list[PriceReport]: ...
     async def resolve(self, report_id: int, resolution: str, when: datetime) -> bool: ...
+    async def open_count(self) -> int: ...
 
 
 class ReportService:
@@ -70,3 +71,6 @@ class ReportService:
 
     async def resolve(self, report_id: int, resolution: str | None = None) -> bool:
         return await self._port.resolve(report_id, " ".join((resolution or "").split())[:MAX_NOTE], self._clock())
+
+    async def open_count(self) -> int:
+        return await self._port.open_count()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.alerts import LimitReached
@@ -74,3 +74,8 @@ class SqlReports:
             result = await conn.execute(update(price_reports).where(r.id == report_id, r.resolved_at.is_(None))
                                         .values(resolved_at=when, resolution=resolution or None))
             return result.rowcount == 1
+
+    async def open_count(self) -> int:
+        async with self._engine.connect() as conn:
+            return (await conn.execute(select(func.count()).select_from(price_reports)
+                                       .where(price_reports.c.resolved_at.is_(None)))).scalar_one()

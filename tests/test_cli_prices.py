@@ -164,11 +164,13 @@ def test_a_report_typed_in_chat_is_listed_for_the_operator_and_resolved(demo_db,
     assert "#1 Charizard ex (sv3pt5-199) · console misty" in listed and "note: price is the jumbo's" in listed
     assert "Charizard ex - 199/165 (Jumbo Card)" in listed and "holofoil:jumbo" in listed
     assert "tcgtracker mapping resolve ID" in listed
+    assert main(["status"]) == 0 and "price reports: 1 open (tcgtracker mapping reports)" in capsys.readouterr().out
     assert main(["mapping", "resolve", "1", "--note", "jumbo is its own printing already"]) == 0
     capsys.readouterr()
     assert main(["mapping", "resolve", "1"]) == 1  # closed already: said, nothing changes
     assert "no open report #1" in capsys.readouterr().err
     assert main(["mapping", "reports"]) == 0 and "No open price reports." in capsys.readouterr().out
+    assert main(["status", "--json"]) == 0 and _json(capsys)["price_reports"] == {"open": 0}
     assert main(["mapping", "reports", "--all", "--json"]) == 0
     [report] = _json(capsys)
     assert report["resolution"] == "jumbo is its own printing already" and report["resolved_at"].endswith("+00:00")
