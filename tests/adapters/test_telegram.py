@@ -187,6 +187,7 @@ async def test_api_keys_are_only_handed_out_in_a_private_chat(tg):
     ("/prices sv8 238", "Unknown command /prices. Did you mean /price?"),
     ("/alert mute 3", "Unknown command /alert mute. /alert takes add, history, list or remove."),
     ("/chart sv8 238 1y <b>", "but /chart does not take “&lt;b&gt;”. Type /chart card [period]"),
+    ("/report sv8 238 — priced as <b>the jumbo</b>", "Thanks: report #1 on Pikachu ex (sv8-238) is with the operators"),
     ("/price " + "x" * 5000, "too long"),
 ])
 async def test_hostile_or_bad_input_is_answered_safely(tg, text, expected):
