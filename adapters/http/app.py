@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.security import APIKeyHeader
 
-from adapters.http import routes_alerts, routes_cards, routes_watchlist
+from adapters.http import routes_alerts, routes_cards, routes_reports, routes_watchlist
 from adapters.http.access import KeyAndQuota
 from adapters.http.errors import documented, install_error_handlers, route_methods
 from core.rate_limit import FixedWindowLimiter, Window
@@ -45,6 +45,7 @@ def create_api(services, options: ApiOptions = ApiOptions(),  # noqa: ANN001 - a
     v1.include_router(routes_cards.router, tags=["cards and prices"])
     v1.include_router(routes_alerts.router, tags=["alerts"])
     v1.include_router(routes_watchlist.router, tags=["watchlist"])
+    v1.include_router(routes_reports.router, tags=["reports"])
     app.include_router(v1)
     app.state.route_methods = route_methods("/v1", [*routes_cards.router.routes, *routes_alerts.router.routes,
                                                     *routes_watchlist.router.routes])

@@ -308,3 +308,16 @@ class AlertHistoryPage(_Out):
     alert_id: int
     data: list[AlertEvent]
     pagination: Pagination
+
+
+class ReportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    card_id: str = Field(min_length=1, max_length=64, examples=["sv3pt5-199"])
+    note: str | None = Field(None, max_length=300, description="what looks wrong", examples=["the price is the jumbo's"])
+
+
+class ReportOut(_Out):
+    id: int
+    card_id: str
+    new: bool = Field(description="false when your open report of this card was updated instead")

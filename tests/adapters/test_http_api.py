@@ -441,3 +441,19 @@ async def test_trending_lists_a_real_move_with_exact_prices(tmp_path):
     assert top["change_percent"] == "20.00" and top["source"] == "tcgcsv"
     assert (top["finish"], top["variant"], top["condition"]) == ("holofoil", "", "raw (market)")
     assert "sv8-238" not in [row["card_id"] for row in losers["data"]]
+
+
+async def test_a_price_report_over_the_api_is_the_chat_report(services, keys):
+    reporter = Caller("discord", "4004", "Brock")
+    _, key = await services.keys.create(reporter)
+    async with client(services, key) as api:
+        made = await api.post("/v1/reports", json={"card_id": "sv3pt5-199", "note": "the price is the jumbo's"})
+        again = await api.post("/v1/reports", json={"card_id": "sv3pt5-199", "note": "jumbo, surely"})
+        unknown = await api.post("/v1/reports", json={"card_id": "nope-1"})
+        too_long = await api.post("/v1/reports", json={"card_id": "sv8-238", "note": "x" * 301})
+    assert made.status_code == 201 and made.json() == {"id": made.json()["id"], "card_id": "sv3pt5-199", "new": True}
+    assert again.status_code == 200 and again.json()["id"] == made.json()["id"] and again.json()["new"] is False
+    error_of(unknown, 404, "not_found")
+    error_of(too_long, 422, "validation_error")
+    [found] = await services.reports.reports()
+    assert (found.platform, found.reporter, found.note) == ("discord", "Brock", "jumbo, surely")
