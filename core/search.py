@@ -24,7 +24,7 @@ RESULT_CACHE_SIZE = 4096
 EMPTY_CATALOG = ("The card catalog is empty: no cards have been imported yet. The operator imports them with "
                  "`tcgtracker catalog import` (see the README).")
 _ZERO_PADDED = re.compile(r"^([a-z]+)0+(\d)")  # "sv08" on a listing means set sv8
-RARITY_NAME_MARGIN = 10.0  # a name scoring this far below the best is another card, whatever its rarity
+ANOTHER_NAME_MARGIN = 10.0  # a name scoring this far below the best one is another card's
 NUMBER_EVIDENCE = 10.0  # a matching printed number is evidence on top of the name
 PART_OF_A_WORD = 3.0  # a query found only inside a longer word of the name
 _EXTRA_ALIASES = {"base set": "base1", "sv151": "sv3pt5", "pokemon 151": "sv3pt5", "sv 151": "sv3pt5"}
@@ -246,6 +246,9 @@ class CatalogIndex:
         it picks the printing ('charizard 4' leaves only the Charizards numbered 4, not every Charizard)."""
         pool = self._by_number.get(number_key(str(number)), [])
         scored = [s for s in self._score_pool(pool, name) if s.score >= NAME_CUTOFF and _passes(s.card, filters)]
+        best = max((s.score for s in scored), default=0.0)
+        # 'charizard ex 199': Ogerpon ex 199 shares the "ex", not the name; it is not offered beside Charizard ex
+        scored = [s for s in scored if s.score >= best - ANOTHER_NAME_MARGIN]
         ranked = self._adjust([_Scored(s.card, s.score + NUMBER_EVIDENCE) for s in scored], parts, [])
         if len({s.card for s in ranked}) > 1:
             # 'mewtwo 72' is Mewtwo V and Mewtwo-GX: the name scores closer to one, but the user chooses
@@ -356,7 +359,7 @@ class CatalogIndex:
         # The rarity narrows the cards the name matches best: 'mew ex 151 sir' (151 has no Mew ex SIR) offers
         # the Mew ex of 151, not every other SIR of the set.
         best_name = max((s.score for s in scored), default=0.0)
-        if parts.rarities and any(c.card.rarity in parts.rarities and s.score >= best_name - RARITY_NAME_MARGIN
+        if parts.rarities and any(c.card.rarity in parts.rarities and s.score >= best_name - ANOTHER_NAME_MARGIN
                                   for c, s in zip(adjusted, scored)):
             adjusted = [c for c in adjusted if c.card.rarity in parts.rarities]
         if parts.variant and any(c.card.variant == parts.variant for c in adjusted):

@@ -221,6 +221,9 @@ def test_charizard_offers_every_plain_charizard_base_set_s_too(real_index):
     # a card's whole name is its name, even when it holds a hint word
     ("gold berry", {"neo1-93"}),
     ("charizard gold", {"sv3-228"}),
+    # a name with the number in its corner: namesakes only ("ex" alone does not make Ogerpon ex a Charizard ex)
+    ("charizard ex 199", {"sv3pt5-199"}),
+    ("mewtwo 72", {"pgo-72", "sm35-72"}),  # Mewtwo V and Mewtwo-GX are both "mewtwo": both offered
 ])
 def test_a_rarity_word_narrows_the_cards_the_name_matches_never_replaces_them(real_index, query, expected):
     outcome = real_index.search(query).outcome
