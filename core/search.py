@@ -386,8 +386,13 @@ class CatalogIndex:
         ranked = tuple(dict.fromkeys(s.card for s in scored if s.score >= RELATED_FLOOR))[:limit]
         best = scored[0].score
         top = tuple(dict.fromkeys(s.card for s in scored if s.score >= best - TIE_MARGIN))
-        if len(top) == 1 and (best >= SURE_SCORE or (by_identity and len(scored) == 1)):
+        if len(top) == 1 and by_identity and len(scored) == 1:
             return SearchResult(Resolved(top[0]), ranked)
+        if len(top) == 1 and best >= SURE_SCORE:
+            if not _lacks_a_mechanic(text, top[0]):
+                return SearchResult(Resolved(top[0]), ranked)
+            # 'mewtwo ex 151' when 151 has no Mewtwo ex: Mewtwo is a guess, so it is offered, not priced
+            return SearchResult(Ambiguous(tuple(dict.fromkeys((*top, *ranked)))[:MAX_CHOICES]), ranked)
         return SearchResult(Ambiguous(top), ranked)
 
 
@@ -401,6 +406,14 @@ def _name_score(query: str, name: str, wratio: float) -> float:
         # ('Monkey.D.Luffy') goes first. A typo loses the same on every candidate, so their order holds.
         return wratio - PART_OF_A_WORD
     return wratio
+
+
+_MECHANICS = frozenset({"ex", "gx", "v", "vmax", "vstar", "break", "prime"})  # part of a card's identity
+
+
+def _lacks_a_mechanic(query: str, card: Card) -> bool:
+    """The query names a mechanic ('ex', 'vmax') the card's name does not have: another card was meant."""
+    return bool(set(fold(query).split()) & _MECHANICS - set(fold(card.name).split()))
 
 
 def _passes(card: Card, filters: SearchFilters) -> bool:

@@ -164,3 +164,14 @@ def test_a_rarity_word_narrows_the_best_named_cards_and_never_swaps_the_card():
     # a card's whole name wins over reading a word in it as a hint ("gold" is a rarity word)
     outcome = index.search("gold berry").outcome
     assert isinstance(outcome, Resolved) and outcome.card.canonical_id == "old1-5"
+
+
+def test_a_mechanic_the_closest_name_lacks_makes_it_a_choice_not_an_answer():
+    from core.models import Card, CardSet
+    from core.search import CatalogIndex
+    index = CatalogIndex([CardSet(Game.POKEMON, "ab1", "Alpha Base")],
+                         [Card(Game.POKEMON, "ab1-150", "ab1", "150", "Mewtwo", "Rare"),
+                          Card(Game.POKEMON, "ab1-200", "ab1", "200", "Snorlax", "Rare")])
+    outcome = index.search("mewtwo vmax").outcome  # no Mewtwo VMAX in this catalog
+    assert isinstance(outcome, Ambiguous) and outcome.choices[0].canonical_id == "ab1-150"
+    assert isinstance(index.search("mewtwo").outcome, Resolved)

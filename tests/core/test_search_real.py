@@ -233,3 +233,13 @@ def test_a_rarity_word_narrows_the_cards_the_name_matches_never_replaces_them(re
         assert {c.canonical_id for c in offered} == expected
     else:
         assert all(_satisfies(c, expected) for c in offered)
+
+
+def test_a_mechanic_typed_but_missing_from_the_best_name_is_offered_not_priced(real_index):
+    """'mewtwo ex 151': 151 has no Mewtwo ex. Mewtwo 150 is the closest name, but pricing it silently would
+    answer a question nobody asked; it is offered with 151's Mew ex."""
+    outcome = real_index.search("mewtwo ex 151").outcome
+    assert isinstance(outcome, Ambiguous)
+    assert {"sv3pt5-150", "sv3pt5-151"} <= {c.canonical_id for c in outcome.choices}
+    assert isinstance(real_index.search("mewtwo 151").outcome, Resolved)  # no mechanic asked: Mewtwo it is
+
