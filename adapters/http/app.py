@@ -42,13 +42,13 @@ def create_api(services, options: ApiOptions = ApiOptions(),  # noqa: ANN001 - a
     install_error_handlers(app)
     v1 = APIRouter(prefix="/v1", dependencies=[Security(APIKeyHeader(name="X-API-Key", auto_error=False))],
                    responses=documented(400, 401, 404, 422, 429, 500))
-    v1.include_router(routes_cards.router, tags=["cards and prices"])
-    v1.include_router(routes_alerts.router, tags=["alerts"])
-    v1.include_router(routes_watchlist.router, tags=["watchlist"])
-    v1.include_router(routes_reports.router, tags=["reports"])
+    routers = {"cards and prices": routes_cards.router, "alerts": routes_alerts.router,
+               "watchlist": routes_watchlist.router, "reports": routes_reports.router}
+    for tag, router in routers.items():
+        v1.include_router(router, tags=[tag])
     app.include_router(v1)
-    app.state.route_methods = route_methods("/v1", [*routes_cards.router.routes, *routes_alerts.router.routes,
-                                                    *routes_watchlist.router.routes])
+    # the Allow header of a 405 names the methods of every route, so it is built from the same routers
+    app.state.route_methods = route_methods("/v1", [r for router in routers.values() for r in router.routes])
     limiter = FixedWindowLimiter([Window(options.requests_per_hour, 3600), Window(options.burst_per_minute, 60)])
     app.add_middleware(KeyAndQuota, keys=services.keys, limiter=limiter, clock=clock)
     if options.cors_origins:

@@ -451,9 +451,11 @@ async def test_a_price_report_over_the_api_is_the_chat_report(services, keys):
         again = await api.post("/v1/reports", json={"card_id": "sv3pt5-199", "note": "jumbo, surely"})
         unknown = await api.post("/v1/reports", json={"card_id": "nope-1"})
         too_long = await api.post("/v1/reports", json={"card_id": "sv8-238", "note": "x" * 301})
+        listing = await api.get("/v1/reports")  # reports are for operators: no list here, and the 405 says so
     assert made.status_code == 201 and made.json() == {"id": made.json()["id"], "card_id": "sv3pt5-199", "new": True}
     assert again.status_code == 200 and again.json()["id"] == made.json()["id"] and again.json()["new"] is False
     error_of(unknown, 404, "not_found")
     error_of(too_long, 422, "validation_error")
+    assert error_of(listing, 405, "method_not_allowed") and listing.headers["allow"] == "POST"
     [found] = await services.reports.reports()
     assert (found.platform, found.reporter, found.note) == ("discord", "Brock", "jumbo, surely")
