@@ -121,6 +121,29 @@ def real_index(real_catalog):
     return CatalogIndex([*poke.sets.values(), *op.sets.values()], [*poke.cards.values(), *op.cards.values()])
 
 
+async def alert_world(engine) -> dict:  # noqa: ANN001 - an AsyncEngine
+    """The sample catalog and the alert service on `engine`, at a fixed clock: what storage tests of people,
+    rules and reports start from."""
+    from datetime import datetime, timezone
+
+    from core.alert_service import AlertService
+    from core.services import CatalogService
+    from storage.accounts_repo import SqlAccounts, SqlPrivacy
+    from storage.catalog_repo import SqlCatalogRepository
+    from storage.price_queries import SqlPriceQueries
+    from storage.price_repo import SqlPriceStore
+    from storage.rules_repo import SqlRules
+    from tests.fakes import FixedClock
+
+    catalog = CatalogService(SqlCatalogRepository(engine))
+    await catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
+    clock = FixedClock(datetime(2026, 11, 27, 12, tzinfo=timezone.utc))
+    store = SqlPriceStore(engine, clock=clock)
+    service = AlertService(SqlAccounts(engine, store), SqlRules(engine, store), SqlPriceQueries(engine, store),
+                           clock=clock, privacy=SqlPrivacy(engine))
+    return {"service": service, "index": await catalog.index(), "store": store, "clock": clock, "engine": engine}
+
+
 @contextlib.asynccontextmanager
 async def sample_app(db_path: Path):
     """The app on a fresh SQLite file holding the bundled sample catalog and one tcgcsv collection of it

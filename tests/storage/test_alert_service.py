@@ -9,22 +9,17 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from core.alert_service import AlertService, Caller, PermissionDenied
+from core.alert_service import Caller, PermissionDenied
 from core.alerts import AlertMessage, RuleError
 from core.ingest import IngestUnit, Observation
 from core.mapping import Match, PrintingKey
 from core.models import Finish
 from core.prices import Quote
-from core.services import CatalogService
-from storage.accounts_repo import LinkError, NotYours, SqlAccounts
-from storage.catalog_repo import SqlCatalogRepository
-from storage.price_queries import SqlPriceQueries
-from storage.price_repo import SqlPriceStore
+from storage.accounts_repo import LinkError, NotYours
 from core.alert_service import FeedSpec
 from storage.rules_repo import LimitReached, SqlRules
 from storage.tables import outbox
-from tests.conftest import SAMPLE_DIR
-from tests.fakes import FixedClock
+from tests.conftest import alert_world
 
 ALICE = Caller("discord", "111", "alice")
 BOB = Caller("discord", "222", "bob")
@@ -35,12 +30,7 @@ MEMBER = Caller("discord", "222", "bob", channel_id="c-1", guild_id="g-1", is_ch
 
 @pytest.fixture
 async def env(engine):
-    catalog = CatalogService(SqlCatalogRepository(engine))
-    await catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
-    clock = FixedClock(datetime(2026, 11, 27, 12, tzinfo=timezone.utc))
-    store = SqlPriceStore(engine, clock=clock)
-    service = AlertService(SqlAccounts(engine, store), SqlRules(engine, store), SqlPriceQueries(engine, store), clock=clock)
-    return {"service": service, "index": await catalog.index(), "store": store, "clock": clock, "engine": engine}
+    return await alert_world(engine)
 
 
 def price_unit(card_id, cents, day):

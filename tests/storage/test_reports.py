@@ -7,22 +7,15 @@ from decimal import Decimal
 
 import pytest
 
-from core.alert_service import AlertService, Caller
+from core.alert_service import Caller
 from core.alerts import LimitReached, RuleError
 from core.ingest import IngestUnit, Observation
 from core.mapping import Match, PrintingKey
 from core.models import Finish
 from core.prices import Quote
 from core.reports import MAX_OPEN_PER_PERSON, ReportService
-from core.services import CatalogService
-from storage.accounts_repo import SqlAccounts, SqlPrivacy
-from storage.catalog_repo import SqlCatalogRepository
-from storage.price_queries import SqlPriceQueries
-from storage.price_repo import SqlPriceStore
 from storage.reports_repo import SqlReports
-from storage.rules_repo import SqlRules
-from tests.conftest import SAMPLE_DIR
-from tests.fakes import FixedClock
+from tests.conftest import alert_world
 
 ALICE = Caller("telegram", "9001", "alice")
 BOB = Caller("discord", "222", "bob")
@@ -30,12 +23,8 @@ BOB = Caller("discord", "222", "bob")
 
 @pytest.fixture
 async def env(engine):
-    catalog = CatalogService(SqlCatalogRepository(engine))
-    await catalog.import_files(SAMPLE_DIR / "pokemon", SAMPLE_DIR / "onepiece")
-    clock = FixedClock(datetime(2026, 11, 27, 12, tzinfo=timezone.utc))
-    store = SqlPriceStore(engine, clock=clock)
-    alerts = AlertService(SqlAccounts(engine, store), SqlRules(engine, store), SqlPriceQueries(engine, store),
-                          clock=clock, privacy=SqlPrivacy(engine))
+    world = await alert_world(engine)
+    store, alerts, clock = world["store"], world["service"], world["clock"]
     ts = datetime(2026, 11, 26, tzinfo=timezone.utc)
     plain, jumbo = PrintingKey("sv3pt5-199", Finish.HOLOFOIL), PrintingKey("sv3pt5-199", Finish.HOLOFOIL, "jumbo")
     await store.ingest(IngestUnit("tcgcsv", "g", ts, [
@@ -43,8 +32,7 @@ async def env(engine):
                     Quote("tcgcsv", ts, "USD", market=Decimal("81.27"))),
         Observation("517900", "Holofoil", "Charizard ex - 199/165 (Jumbo Card)", "g", Match(jumbo, 1, "set+number+name"),
                     Quote("tcgcsv", ts, "USD", market=Decimal("15.44")))]))
-    return {"reports": ReportService(SqlReports(engine), alerts.user, clock), "alerts": alerts,
-            "index": await catalog.index()}
+    return {"reports": ReportService(SqlReports(engine), alerts.user, clock), "alerts": alerts, "index": world["index"]}
 
 
 async def test_a_report_reaches_the_operators_with_the_products_priced_as_that_card(env):
