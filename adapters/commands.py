@@ -300,9 +300,9 @@ async def _watch(services: Services, call: Invocation) -> Reply:
     card = await resolve(services, query, "watch")
     if isinstance(card, Reply):
         return card
-    key = await services.alerts.printing(card, finish)  # the default one, or refused when unpriced
-    added = await services.alerts.watch_printing(call.caller, key, said)
-    chosen, finish = finish is not None, key.finish
+    printing = await services.alerts.choose_printing(card, finish)  # the default one, or refused when unpriced
+    added = await services.alerts.watch_printing(call.caller, printing, said)
+    chosen, finish = finish is not None, printing.key.finish
     verb = "Now watching" if added else "Already watching"
     grade = parse_condition(said) if said else RAW_MARKET
     what = "" if grade == RAW_MARKET else f" · {condition_label(grade)}"
@@ -441,8 +441,8 @@ def _not_priced_note(finish: Finish, chosen: bool) -> str:
     """No source has priced the card yet (a new set): say so, and when the printing was our pick, which and why."""
     if chosen:
         return "\nNo prices for it yet: they show once a source prices it."
-    return (f"\nNo prices for it yet; this is its {finish.label} printing, the finish its rarity is printed in"
-            " (add another finish after the card to choose it).")
+    return (f"\nNo prices for it yet; this is its {finish.label} printing, the finish its rarity is printed in."
+            " If the first prices come in another finish, it moves there (type a finish after the card to fix one).")
 
 
 def _already_note(rule, lines: list) -> str:  # noqa: ANN001 - a rules_repo.RuleRow, LatestPrice lines

@@ -8,7 +8,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, NamedTuple, Protocol
 
 from core.alerts import RuleError, RuleSpec, make_rule
 from core.mapping import PrintingKey
@@ -73,7 +73,7 @@ class AccountsPort(Protocol):
     async def user_for(self, platform: str, platform_user_id: str, display_name: str = "") -> int: ...
     async def save_link_code(self, user_id: int, platform: str, code: str, lifetime: timedelta) -> None: ...
     async def redeem_link_code(self, code: str, platform: str, platform_user_id: str) -> int: ...
-    async def watch(self, user_id: int, key: PrintingKey, condition: int) -> bool: ...
+    async def watch(self, user_id: int, key: PrintingKey, condition: int, guessed: bool = False) -> bool: ...
     async def unwatch(self, user_id: int, item_id: int) -> None: ...
     async def watchlist(self, user_id: int) -> list[Any]: ...
 
@@ -85,7 +85,7 @@ class PrivacyPort(Protocol):
 
 class RulesPort(Protocol):
     async def create(self, user_id: int, key: PrintingKey, condition: int, source: str | None, spec: RuleSpec,
-                     target: tuple[str, str], limit: int) -> int: ...
+                     target: tuple[str, str], limit: int, guessed: bool = False) -> int: ...
     async def list(self, user_id: int, rule_id: int | None = None) -> list[Any]: ...
     async def remove(self, user_id: int, rule_id: int) -> None: ...
     async def set_paused(self, user_id: int, rule_id: int, paused: bool) -> None: ...
@@ -93,6 +93,13 @@ class RulesPort(Protocol):
     async def create_feed(self, spec: Any, created_by: int | None) -> int: ...
     async def feeds(self, platform: str, channel_ids: list[str]) -> list[Any]: ...
     async def remove_feed(self, platform: str, channel_ids: list[str], feed_id: int) -> None: ...
+
+
+class ChosenPrinting(NamedTuple):
+    key: PrintingKey
+    # No source had priced the card: `key` is the finish its rarity is printed in, and storage moves the watch
+    # or alert to the finish the card's first prices come in when that is another (core.models.settled_finish).
+    guessed: bool = False
 
 
 class PricesPort(Protocol):
@@ -186,31 +193,29 @@ class AlertService:
 
     # ------------------------------------------------------------ watchlists
 
-    async def default_finish(self, card: Card) -> Finish:
-        """The plain printing that has prices (most recent first); before any has, the finish its rarity is
-        printed in (a rule on Normal for a holo card would wait for prices that never come)."""
-        lines = [l for l in await self._prices.latest_prices([card.canonical_id]) if not l.variant]
-        if lines:
-            return max(lines, key=lambda l: l.as_of).finish
-        return likely_finish(card)
-
-    async def printing(self, card: Card, finish: Finish | None) -> PrintingKey:
-        """The plain printing asked for, or the default one. A finish the card is not priced in, while it is
-        priced in others, is refused: a rule on it would never fire ('reverse holo' of a holo-only card)."""
+    async def choose_printing(self, card: Card, finish: Finish | None) -> ChosenPrinting:
+        """The plain printing asked for; without a finish, the one priced most recently, or before any source has
+        priced the card, the finish its rarity is printed in (a rule on Normal for a holo card would wait for
+        prices that never come). A finish the card is not priced in, while it is priced in others, is refused:
+        a rule on it would never fire ('reverse holo' of a holo-only card)."""
+        priced = [l for l in await self._prices.latest_prices([card.canonical_id]) if not l.variant]
         if finish is None:
-            return PrintingKey(card.canonical_id, await self.default_finish(card))
-        priced = {l.finish for l in await self._prices.latest_prices([card.canonical_id]) if not l.variant}
-        if priced and finish not in priced:
+            if not priced:
+                return ChosenPrinting(PrintingKey(card.canonical_id, likely_finish(card)), guessed=True)
+            return ChosenPrinting(PrintingKey(card.canonical_id, max(priced, key=lambda l: l.as_of).finish))
+        finishes = {l.finish for l in priced}
+        if finishes and finish not in finishes:
             raise UnpricedPrinting(f"{card.name} ({card.canonical_id}) has no {finish.label} prices; it is priced as "
-                                   f"{', '.join(sorted(f.label for f in priced))}.")
-        return PrintingKey(card.canonical_id, finish)
+                                   f"{', '.join(sorted(f.label for f in finishes))}.")
+        return ChosenPrinting(PrintingKey(card.canonical_id, finish))
 
     async def watch(self, caller: Caller, card: Card, finish: Finish | None = None, condition: str | None = None) -> bool:
-        return await self.watch_printing(caller, await self.printing(card, finish), condition)
+        return await self.watch_printing(caller, await self.choose_printing(card, finish), condition)
 
-    async def watch_printing(self, caller: Caller, key: PrintingKey, condition: str | None = None) -> bool:
-        """Watch a printing already chosen by `printing()` (callers that also show which one ask it once)."""
-        return await self._accounts.watch(await self.user(caller), key, parse_condition(condition))
+    async def watch_printing(self, caller: Caller, chosen: ChosenPrinting, condition: str | None = None) -> bool:
+        """Watch a printing already chosen by `choose_printing()` (callers that also show which one ask it once)."""
+        return await self._accounts.watch(await self.user(caller), chosen.key, parse_condition(condition),
+                                          guessed=chosen.guessed)
 
     async def unwatch(self, caller: Caller, item_id: int) -> None:
         await self._accounts.unwatch(await self.user(caller), item_id)
@@ -232,10 +237,10 @@ class AlertService:
                          cooldown_hours=self.settings.default_cooldown_hours if cooldown_hours is None else cooldown_hours,
                          confirm_snapshots=self.settings.confirm_snapshots if confirm_snapshots is None else confirm_snapshots,
                          rearm_margin_percent=self.settings.rearm_margin_percent)
-        key = await self.printing(card, finish)
+        chosen = await self.choose_printing(card, finish)
         target = (caller.platform, caller.user_id)
-        return await self._rules.create(await self.user(caller), key, parse_condition(condition), source, spec, target,
-                                        self.settings.max_rules_per_user)
+        return await self._rules.create(await self.user(caller), chosen.key, parse_condition(condition), source, spec,
+                                        target, self.settings.max_rules_per_user, guessed=chosen.guessed)
 
     async def rules(self, caller: Caller) -> list[Any]:
         return await self._rules.list(await self.user(caller))

@@ -188,3 +188,14 @@ def likely_finish(card: Card) -> Finish:
         plain = rarity in _PLAIN_ONEPIECE_RARITIES and not (card.variant or "").startswith("p")
         return Finish.NORMAL if plain else Finish.FOIL
     return Finish.NORMAL if rarity in _PLAIN_POKEMON_RARITIES else Finish.HOLOFOIL
+
+
+def settled_finish(guessed: Finish, priced: dict[Finish, int]) -> Finish | None:
+    """Where a watch or alert whose printing was guessed (`likely_finish`, no prices then) belongs once its card
+    has prices: its own finish when that is priced, else the plain finish priced most recently (`priced`: the
+    latest price's epoch per finish); None while none is. A guess that was wrong would wait forever otherwise."""
+    if not priced:
+        return None
+    if guessed in priced:
+        return guessed
+    return max(priced, key=lambda finish: (priced[finish], finish.value))

@@ -126,14 +126,15 @@ class SqlAccounts:
 
     # ------------------------------------------------------------ watchlists
 
-    async def watch(self, user_id: int, key: PrintingKey, condition: int) -> bool:
-        """True when added, False when it was already there."""
+    async def watch(self, user_id: int, key: PrintingKey, condition: int, guessed: bool = False) -> bool:
+        """True when added, False when it was already there. `guessed`: see core.alert_service.ChosenPrinting."""
         async with self._engine.begin() as conn:
             printing_id = (await self._store.ensure_printings(conn, [key])).get(key)
             if printing_id is None:
                 raise NotYours(f"No card {key.card_id} in the catalog.")
             result = await conn.execute(insert_ignore(conn, watchlist_items).values(
-                user_id=user_id, printing_id=printing_id, condition=condition, created_at=utcnow()))
+                user_id=user_id, printing_id=printing_id, condition=condition, created_at=utcnow(),
+                printing_guessed=guessed))
             return result.rowcount == 1
 
     async def unwatch(self, user_id: int, item_id: int) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.alerts import AlertMessage, RuleKind, RuleState, headline, step
 from core.models import display_number, format_cents, printing_label
 from core.prices import CURRENCY_BY_CODE, condition_label, from_epoch
+from storage.first_prices import any_guessed, follow_first_prices
 from storage.sql import ids_param, ids_value, in_ids, in_ids_param, insert_ignore
 from storage.tables import (
     alert_rules,
@@ -167,7 +168,7 @@ async def evaluate(conn: AsyncConnection, printing_ids: list[int] | None, now: d
     """Evaluate every active rule on these printings (None: all); write outbox rows."""
     counts = EvalCounts()
     if printing_ids is not None:
-        printing_ids, _ = await _probe(conn, printing_ids)
+        printing_ids = (await _probe(conn, printing_ids))[0]
     if printing_ids is None or printing_ids:
         await _evaluate_rules(conn, printing_ids, now, counts)
     return counts
@@ -177,7 +178,9 @@ async def evaluate_snapshot(conn: AsyncConnection, printing_ids: list[int], now:
     """After an ingest unit: the rules on its printings, then the channel feeds. Most units touch no
     printing anyone has a rule on and most deployments have few feeds: one probe statement decides both."""
     counts = EvalCounts()
-    with_rules, feeds_active = await _probe(conn, printing_ids)
+    with_rules, feeds_active, guessed = await _probe(conn, printing_ids)
+    if guessed:  # before the rules: an alert that moves to the printing this unit priced is evaluated with it
+        with_rules = sorted({*with_rules, *await follow_first_prices(conn, printing_ids)})
     if with_rules:
         await _evaluate_rules(conn, with_rules, now, counts)
     if feeds_active:
@@ -194,6 +197,7 @@ async def _evaluate_rules(conn: AsyncConnection, printing_ids: list[int] | None,
 
 
 _FEEDS_ACTIVE = -1  # printing ids start at 1: the probe's marker row for "some feed is active"
+_GUESSES = -2  # ... and for "some watch or alert holds a guessed printing" (storage/first_prices.py)
 
 
 @lru_cache(maxsize=2)
@@ -203,17 +207,17 @@ def _probe_statement(dialect: str):  # noqa: ANN202 - a CompoundSelect
     ids = ids_param(dialect, "printing_ids")
     rules = select(r.printing_id).where(in_ids_param(dialect, r.printing_id, ids), r.active.is_(True)).distinct()
     feeds = select(literal(_FEEDS_ACTIVE)).where(select(f.id).where(f.active.is_(True)).exists())
-    return union_all(rules, feeds)
+    return union_all(rules, feeds, select(literal(_GUESSES)).where(any_guessed()))
 
 
-async def _probe(conn: AsyncConnection, printing_ids: list[int]) -> tuple[list[int], bool]:
-    """(touched printings someone has an active rule on, whether any feed is active), by index seeks."""
+async def _probe(conn: AsyncConnection, printing_ids: list[int]) -> tuple[list[int], bool, bool]:
+    """(touched printings someone has an active rule on, whether any feed is active, whether any item holds a
+    guessed printing), by index seeks."""
     dialect = conn.dialect.name
     params = {"printing_ids": ids_value(dialect, printing_ids)}
     found = {row[0] for row in await conn.execute(_probe_statement(dialect), params)}
-    feeds_active = _FEEDS_ACTIVE in found
-    found.discard(_FEEDS_ACTIVE)
-    return sorted(found), feeds_active
+    markers = found & {_FEEDS_ACTIVE, _GUESSES}
+    return sorted(found - markers), _FEEDS_ACTIVE in markers, _GUESSES in markers
 
 
 async def _apply(conn: AsyncConnection, decisions: list[tuple[Any, Any]], now: datetime, counts: EvalCounts) -> None:

@@ -54,7 +54,8 @@ class SqlRules:
         self._store = store
 
     async def create(self, user_id: int, key: PrintingKey, condition: int, source: str | None, spec: RuleSpec,
-                     target: tuple[str, str], limit: int) -> int:
+                     target: tuple[str, str], limit: int, guessed: bool = False) -> int:
+        """`guessed`: see core.alert_service.ChosenPrinting."""
         from core.prices import CURRENCIES
 
         async with self._engine.begin() as conn:
@@ -71,7 +72,7 @@ class SqlRules:
                 currency=CURRENCIES[spec.currency], kind=spec.kind.value, threshold_cents=spec.threshold_cents,
                 percent_bp=spec.percent_bp, window_days=spec.window_days, rearm_margin_bp=spec.rearm_margin_bp,
                 cooldown_s=spec.cooldown_s, confirm_snapshots=spec.confirm_snapshots, state="armed",
-                target_platform=target[0], target_id=target[1], created_at=utcnow(),
+                target_platform=target[0], target_id=target[1], created_at=utcnow(), printing_guessed=guessed,
             ).returning(alert_rules.c.id))).scalar_one()
 
     async def _known_source(self, conn, name: str) -> int:  # noqa: ANN001

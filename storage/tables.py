@@ -23,6 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
     true,
 )
 
@@ -251,6 +252,18 @@ api_keys = Table(
     _ts("revoked_at"),
 )
 
+def _printing_guessed() -> Column:
+    """True while the printing is the rarity's guess made before any source priced the card (see
+    storage/first_prices.py): the item follows the card's first prices if they come in another finish."""
+    return Column("printing_guessed", Boolean, nullable=False, server_default=false())
+
+
+def _guessed_index(table: str) -> Index:
+    """Partial: the few guessed rows, so the check after every ingest unit costs one index probe."""
+    return Index(f"ix_{table}_guessed", "printing_id", sqlite_where=text("printing_guessed = 1"),
+                 postgresql_where=text("printing_guessed"))
+
+
 watchlist_items = Table(
     "watchlist_items",
     metadata,
@@ -259,7 +272,9 @@ watchlist_items = Table(
     Column("printing_id", Integer, ForeignKey("printings.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("condition", SmallInteger, nullable=False),
     _ts("created_at", nullable=False),
+    _printing_guessed(),
     UniqueConstraint("user_id", "printing_id", "condition"),
+    _guessed_index("watchlist_items"),
 )
 
 alert_rules = Table(
@@ -287,6 +302,8 @@ alert_rules = Table(
     Column("target_platform", String(16)),
     Column("target_id", String(64)),
     _ts("created_at", nullable=False),
+    _printing_guessed(),
+    _guessed_index("alert_rules"),
     Index("ix_alert_rules_printing_active", "printing_id", "active"),
     # Evaluation scans by kind and state and joins on the printing: covering, so it never reads full rows.
     Index("ix_alert_rules_evaluation", "active", "kind", "state", "printing_id", "condition", "currency", "source_id",

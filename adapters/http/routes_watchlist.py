@@ -37,9 +37,9 @@ async def watchlist(request: Request, limit: Annotated[int, Query(ge=1, le=100)]
 async def watch(request: Request, body: s.WatchCreate) -> Response:
     card = await card_by_id(request, body.card_id)
     alerts, caller = alerts_of(request), request.state.caller
-    key = await alerts.printing(card, Finish(body.finish) if body.finish else None)  # once, for both steps
-    added = await alerts.watch_printing(caller, key, body.condition)
-    wanted = (card.canonical_id, key.finish, "", parse_condition(body.condition))
+    chosen = await alerts.choose_printing(card, Finish(body.finish) if body.finish else None)  # once, for both steps
+    added = await alerts.watch_printing(caller, chosen, body.condition)
+    wanted = (card.canonical_id, chosen.key.finish, "", parse_condition(body.condition))
     line = next(l for l in await alerts.watchlist(caller) if (l.card_id, l.finish, l.variant, l.condition) == wanted)
     return Response(item_out(line).model_dump_json(), 201 if added else 200, media_type="application/json")
 

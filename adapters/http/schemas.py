@@ -16,6 +16,8 @@ from core.prices import CURRENCIES, GRADERS, PRICE_SOURCES
 MONEY = Field(pattern=r"^-?\d+\.\d{2}$", examples=["12.34"])
 Game = Literal["pokemon", "onepiece"]
 FinishName = Literal[tuple(f.value for f in Finish)]
+FINISH_DEFAULT = ("default: the plain printing priced most recently; before any source has priced the card, the "
+                  "finish its rarity is printed in, moved to the finish its first prices come in if that is another")
 Currency = Literal[tuple(CURRENCIES)]
 SourceName = Literal[PRICE_SOURCES]
 GRADES = tuple(f"{grader} {half / 2:g}" for grader in GRADERS for half in range(20, 1, -1))
@@ -202,7 +204,7 @@ class _AlertBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     card_id: str = Field(min_length=1, max_length=64, examples=["sv3pt5-199"])
-    finish: FinishName | None = Field(None, description="default: the card's main finish")
+    finish: FinishName | None = Field(None, description=FINISH_DEFAULT)
     condition: ConditionName | None = Field(None, description="default: the raw market price")
     source: SourceName | None = Field(None, description="default: best across sources")
     currency: Currency = "USD"
@@ -256,7 +258,7 @@ class WatchCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     card_id: str = Field(min_length=1, max_length=64, examples=["sv3pt5-199"])
-    finish: FinishName | None = Field(None, description="default: the card's main finish")
+    finish: FinishName | None = Field(None, description=FINISH_DEFAULT)
     condition: ConditionName | None = Field(None, description="default: the raw market price")
 
 

@@ -368,6 +368,7 @@ async def test_watching_a_card_no_source_has_priced_yet_says_which_printing_it_t
         watched = await handle_line(services, ME, "/watch sv8 238", tmp_path)
         assert "Now watching Pikachu ex (sv8-238) Holofoil." in watched
         assert "No prices for it yet; this is its Holofoil printing, the finish its rarity is printed in" in watched
+        assert "If the first prices come in another finish, it moves there" in watched
         rule = await handle_line(services, ME, "/alert add sv3pt5 4 below 1", tmp_path)  # a Common: Normal
         assert "Charmander (sv3pt5-4) Normal, at or below 1.00 USD." in rule and "the finish its rarity" in rule
         chosen = await handle_line(services, ME, "/watch sv3pt5 4 reverse holo", tmp_path)

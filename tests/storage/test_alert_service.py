@@ -160,6 +160,40 @@ async def test_watches_and_rules_made_before_any_price_take_the_finish_the_card_
     assert fired == [rule]
 
 
+async def test_a_guessed_printing_follows_the_first_prices_when_they_come_in_another_finish(env):
+    """The rarity's guess is wrong for a few percent of cards (a Common sold only as a holofoil promo): the
+    watch and the alert made before any price move to the printing the first prices come in, and the alert
+    fires on them. A finish the person chose is never moved, and a right guess stays put for good."""
+    service, store, index, engine = env["service"], env["store"], env["index"], env["engine"]
+    common, sir = index.get("sv3pt5-4"), index.get("sv8-238")
+    await service.watch(ALICE, common)  # guessed: Normal
+    await service.watch(ALICE, common, Finish.HOLOFOIL)  # chosen, beside the guess: one watch must remain
+    await service.watch(BOB, common, Finish.NORMAL)  # chosen: stays Normal
+    await service.watch(BOB, common)  # guessed: Normal, which Bob also watches by choice: stays one watch
+    await service.watch(BOB, sir)  # guessed: Holofoil, right
+    moved = await service.add_rule(ALICE, common, "below", threshold="300")
+    kept = await service.add_rule(BOB, common, "below", finish=Finish.NORMAL, threshold="300")
+
+    await store.ingest(price_unit("sv3pt5-4", 250, 26))  # the first price: Holofoil
+    assert sorted((l.card_id, l.finish) for l in await service.watchlist(ALICE)) == [("sv3pt5-4", Finish.HOLOFOIL)]
+    assert sorted((r.id, r.finish) for r in await service.rules(ALICE)) == [(moved, Finish.HOLOFOIL)]
+    assert sorted((r.id, r.finish) for r in await service.rules(BOB)) == [(kept, Finish.NORMAL)]
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(outbox.c.rule_id))).scalars().all() == [moved]  # on the first price
+
+    await store.ingest(price_unit("sv8-238", 28999, 26))
+    await store.ingest(normal_unit("sv8-238", 100, 27))  # later, a newer Normal price: the right guess stays
+    assert sorted((l.card_id, l.finish) for l in await service.watchlist(BOB)) == [
+        ("sv3pt5-4", Finish.NORMAL), ("sv8-238", Finish.HOLOFOIL)]
+
+
+def normal_unit(card_id, cents, day):
+    ts = datetime(2026, 11, day, tzinfo=timezone.utc)
+    quote = Quote("tcgcsv", ts, "USD", market=Decimal(cents) / 100)
+    obs = Observation(card_id, "Normal", card_id, "g", Match(PrintingKey(card_id, Finish.NORMAL), 1, "t"), quote)
+    return IngestUnit("tcgcsv", f"n:{card_id}", ts, [obs])
+
+
 async def test_only_channel_admins_configure_feeds(env):
     service = env["service"]
     spec = FeedSpec("discord", "c-1", "g-1", game="pokemon", min_move_bp=1000)
