@@ -17,10 +17,12 @@ _I = re.IGNORECASE
 _MOVE = re.compile(
     r"(?P<dir>down|drops?|dips?|falls?|up|rises?|jumps?|climbs?|gains?)\s+(?:by\s+)?(?P<pct>\d+(?:\.\d+)?)\s*%"
     r"(?:\s+(?:(?:in|within|over)\s+)?(?P<days>\d{1,3})\s*(?:d|days?))?$", _I)
+_IN_DAYS = r"(?:(?:in|within|over|for)\s+)?(?:the\s+)?(?:last\s+)?(?P<{}>\d{{1,3}})\s*(?:d|days?)"
 _LOW = re.compile(
     r"(?:(?:a\s+)?new\s+(?:(?P<days>\d{1,3})[\s-]?(?:d|days?)[\s-]+)?low"  # new low, a new 30-day low
+    r"|(?:a\s+)?new\s+low\s+" + _IN_DAYS.format("low_days") +  # new low in 30 days, new low 30d
     r"|(?P<bare_days>\d{1,3})[\s-]?(?:d|days?)[\s-]+low"  # 30-day low
-    r"|lowest\s+in\s+(?P<in_days>\d{1,3})\s*(?:d|days?))$", _I)  # lowest in 30 days
+    r"|lowest\s+(?:price\s+)?" + _IN_DAYS.format("in_days") + r")$", _I)  # lowest in 30 days
 _LINE = re.compile(
     r"(?:(?:drops?|falls?|dips?|goes|gets|is|rises?|climbs?|jumps?)\s+)?"  # 'drops below 80', 'goes over 300'
     r"(?P<word>under|below|less\s+than|at\s+or\s+below|<=?|over|above|more\s+than|at\s+or\s+above|>=?)"
@@ -70,7 +72,7 @@ def _move_args(m: re.Match) -> dict[str, str]:
 
 
 def _low_args(m: re.Match) -> dict[str, str]:
-    days = m["days"] or m["bare_days"] or m["in_days"]
+    days = m["days"] or m["low_days"] or m["bare_days"] or m["in_days"]
     return {"kind": "n_day_low", **({"value": days} if days else {})}
 
 

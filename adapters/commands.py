@@ -59,6 +59,11 @@ class Param:
     required: bool = True
     choices: tuple[str, ...] = ()
     after: str | None = None  # free text: only read when the word before it is this param's value
+    aliases: tuple[tuple[str, str], ...] = ()  # words people type for a choice: ("down", "losers")
+
+    def value_of(self, word: str) -> str:
+        """A typed word as the value the command takes: an alias becomes its choice."""
+        return dict(self.aliases).get(word.lower(), word)
 
 
 @dataclass
@@ -98,13 +103,18 @@ class Command:
             # "below abc": the word after a kind is its value even when it is no number, so the user hears
             # that "abc" is not a price rather than that no card is called "… below abc"
             if _fits(param, words[-1]) or (follows and after.kind == "choice"):
-                args[param.name] = words.pop()
+                args[param.name] = param.value_of(words.pop())
         if self.params:
             rest = " ".join(words).strip()
             if rest:
                 args[self.params[0].name] = rest
         return args
 
+
+# The words people use for /trending's kinds ("/trending onepiece 30d down").
+_TRENDING_WORDS = (*((w, "gainers") for w in ("up", "gainer", "rising", "risers", "winners", "climbers")),
+                   *((w, "losers") for w in ("down", "loser", "falling", "fallers", "drops", "droppers", "dropping")),
+                   *((w, "most_watched") for w in ("watched", "popular", "most-watched")))
 
 # Anything shaped like a period ("5y", "2d") is read as one, so a period we do not offer is answered with
 # the ones we do, instead of becoming part of the card name and "no card matches".
@@ -127,7 +137,7 @@ def _fits(param: Param, word: str) -> bool:
     if param.kind == "game":
         return low in ("pokemon", "onepiece")
     if param.kind == "choice":
-        return low in param.choices
+        return low in param.choices or param.value_of(low) != low
     if param.kind == "currency":  # any code, so "GBP" is answered with the ones we have, not "no card matches"
         return bool(re.fullmatch(r"[a-z]{3}", low))
     if param.kind == "price":
@@ -514,8 +524,9 @@ async def _trending(services: Services, call: Invocation) -> Reply:
             m = entry.detail
             rows.append(f"{name} · {_series_label(m.finish, m.variant, m.condition)} ({m.source}): "
                         f"{format_cents(m.old_cents, m.currency)} → {format_cents(m.new_cents, m.currency)} ({m.percent:+}%)")
-    return ListReply(title=f"{game.label} {kind.replace('_', ' ')} · {period}", rows=tuple(rows),
-                     empty="Nothing moved enough to list.")
+    title = f"{game.label} {kind.replace('_', ' ')} · {period}"
+    none = "no one started watching a card" if kind == "most_watched" else "nothing moved enough to list"
+    return ListReply(title=title, rows=tuple(rows), empty=f"{title}: {none}.")  # says what was asked
 
 
 def _series_label(finish: str, variant: str | None, condition: int) -> str:
@@ -700,7 +711,8 @@ CATALOG: tuple[Command, ...] = (
                                                              required=False),), _alert_history),
     Command("trending", "biggest movers", (Param("game", "pokemon or onepiece", "game", False),
                                            Param("period", "24h, 7d or 30d", "period", False),
-                                           Param("kind", "gainers, losers, most_watched", "choice", False, TRENDING_KINDS)), _trending),
+                                           Param("kind", "gainers, losers, most_watched", "choice", False, TRENDING_KINDS,
+                                                 aliases=_TRENDING_WORDS)), _trending),
     Command("sets", "list sets", (Param("game", "pokemon or onepiece", "game", False),), _sets),
     Command("link", "link your Discord and Telegram accounts", (Param("code", "the code from the other platform", "text", False),), _link),
     Command("feed add", "post price moves in this channel (admins)", (

@@ -17,6 +17,9 @@ from adapters.commands import COMMANDS
     ("sv8 238 a new 30-day low", "sv8 238", {"kind": "n_day_low", "value": "30"}),
     ("sv8 238 90 day low", "sv8 238", {"kind": "n_day_low", "value": "90"}),
     ("sv8 238 lowest in 60 days", "sv8 238", {"kind": "n_day_low", "value": "60"}),
+    ("sv8-238 new low 30 days", "sv8-238", {"kind": "n_day_low", "value": "30"}),  # was "No card matches"
+    ("sv8 238 new low in the last 90 days", "sv8 238", {"kind": "n_day_low", "value": "90"}),
+    ("sv8 238 lowest price in 14d", "sv8 238", {"kind": "n_day_low", "value": "14"}),
     ("sv8 238 under 80", "sv8 238", {"kind": "below", "value": "80"}),
     ("OP05-119 less than 1,000.50 EUR", "OP05-119", {"kind": "below", "value": "1,000.50", "currency": "EUR"}),
     ("sv8 238 over $300", "sv8 238", {"kind": "above", "value": "$300"}),

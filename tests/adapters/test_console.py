@@ -211,9 +211,17 @@ async def test_words_a_command_does_not_take_are_named_not_read_as_a_card(chat):
     assert "but /card does not take “7d”" in await chat("/card sv8 238 7d")
     assert "No card matches “qqqzzz 238”" in await chat("/price qqqzzz 238")  # no card in it: the usual answer
     # Commands whose first option is no free text: the words no option takes are named with the usage.
-    assert ("/trending does not understand “pokemon 7d up”. Type /trending [game] [period] [kind], "
-            "e.g. /trending onepiece 30d losers") in await chat("/trending pokemon 7d up")
+    assert ("/trending does not understand “pokemon 7d sideways”. Type /trending [game] [period] [kind], "
+            "e.g. /trending onepiece 30d losers") in await chat("/trending pokemon 7d sideways")
     assert "/alert remove does not understand “12 13”" in await chat("/alert remove 12 13")
+
+
+async def test_trending_takes_the_words_people_use_for_its_kinds(chat):
+    """'/trending onepiece 30d down' answered that /trending does not understand it; 'losers' was the only word."""
+    for typed, title in (("down", "losers"), ("fallers", "losers"), ("up", "gainers"), ("rising", "gainers"),
+                         ("popular", "most watched")):
+        assert f"One Piece {title} · 30d" in await chat(f"/trending onepiece 30d {typed}")
+    assert "Pokémon losers · 7d" in await chat("/trending DOWN")
 
 
 async def test_unknown_commands_and_floods(chat):
