@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterable
 from adapters.replies import ErrorReply, ListReply, Reply
 
 if TYPE_CHECKING:
-    from adapters.commands import Command
+    from adapters.command_base import Command
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "price": ("/price pikachu 238", "/price sv3pt5 199 psa 10", "/price charmander 151 reverse holo"),

@@ -31,7 +31,8 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from adapters.commands import COMMANDS, Invocation, Services, card_reply, choice_invocation, dispatch, unknown_command
+from adapters.command_base import card_reply
+from adapters.commands import COMMANDS, Invocation, Services, choice_invocation, dispatch, unknown_command
 from adapters.replies import ChartReply, ChoiceReply, FileReply, ListReply, Reply
 from adapters.telegram.render import CHOICE_BUTTONS, button_label, e, list_pages, text_of
 from core.alert_service import Caller
