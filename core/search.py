@@ -138,10 +138,31 @@ class CatalogIndex:
         for phrase in list(aliases):  # "celebrations" also means "Celebrations: Classic Collection"
             subsets = [code for code, name in folded_names.items() if name.startswith(phrase + " ")]
             aliases[phrase].extend(c for c in subsets if c not in aliases[phrase])
+        for phrase, codes in self._first_word_aliases(folded_names).items():
+            aliases.setdefault(phrase, codes)
         for phrase, code in _EXTRA_ALIASES.items():
             if (Game.POKEMON, code) in self.sets:
                 aliases[phrase] = [code]
         return dict(aliases)
+
+    def _first_word_aliases(self, folded_names: dict[str, str]) -> dict[str, list[str]]:
+        """'prismatic', 'evolving', 'surging': collectors shorten a set to the first word of its name. Only a
+        word no card name uses and every set whose name contains it starts with ('fates' ends three names), so
+        'astral' is Astral Radiance and its Trainer Gallery, 'legendary' both Legendary sets. Five letters at
+        least: 'hgss' and 'swsh' name eras as often as the promo sets that start with them."""
+        sets_with: dict[str, set[str]] = defaultdict(set)
+        for code, name in folded_names.items():
+            for word in name.split():
+                sets_with[word].add(code)
+        found: dict[str, list[str]] = {}
+        for name in folded_names.values():
+            words = name.split()
+            if len(words) < 2 or len(words[0]) < 5 or words[0] in self._name_words:
+                continue
+            family = sets_with[words[0]]
+            if all(folded_names[code].split()[0] == words[0] for code in family):
+                found[words[0]] = sorted(family, key=lambda code: (len(folded_names[code]), code))  # the set first
+        return found
 
     # ------------------------------------------------------------ public API
 
@@ -237,6 +258,12 @@ class CatalogIndex:
                 without = self._score_interpretation(parts, filters, [], number, bare_all, names_all)
                 if without and without[0].score >= max(best, 90.0 if not name_tokens else 0.0) + 0.01:
                     return without, number is not None
+            elif name_tokens and number is None and best < SURE_SCORE:
+                # 'giratina v astral': no Giratina V in Astral Radiance, whose V cards score ~82 on the "v"
+                # alone; a name that fits cards elsewhere far better means the set was misremembered
+                elsewhere = self._score_interpretation(parts, filters, [], None, bare, name_tokens)
+                if elsewhere and elsewhere[0].score >= best + ANOTHER_NAME_MARGIN:
+                    return elsewhere, False
         return with_set, number is not None or (bool(set_codes) and bool(bare))
 
     def _name_and_number(self, parts: QueryParts, filters: SearchFilters, number: int, name: str) -> list[_Scored]:

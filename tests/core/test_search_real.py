@@ -243,3 +243,26 @@ def test_a_mechanic_typed_but_missing_from_the_best_name_is_offered_not_priced(r
     assert {"sv3pt5-150", "sv3pt5-151"} <= {c.canonical_id for c in outcome.choices}
     assert isinstance(real_index.search("mewtwo 151").outcome, Resolved)  # no mechanic asked: Mewtwo it is
 
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    # 'umbreon ex prismatic' listed 25 Umbreons of every era, plain Umbreon first
+    ("umbreon ex prismatic", {"sv8pt5-60", "sv8pt5-161"}),
+    ("rayquaza vmax evolving", {"swsh7-111", "swsh7-217", "swsh7-218"}),
+    ("pikachu ex surging", {"name": "Pikachu ex", "set": "sv8"}),
+    ("charizard ex obsidian", {"name": "Charizard ex", "set": "sv3"}),
+    ("luffy romance", {"name": "Monkey.D.Luffy", "set": "OP01"}),
+    ("kingdra astral", {"swsh10tg-TG03"}),  # the set and its Trainer Gallery
+    ("garchomp v astral", {"swsh10-117", "swsh10-178", "swsh10tg-TG23"}),
+    # a set that lacks the card: its namesakes elsewhere, not the set's cards that share a "v"
+    ("giratina v astral", {"name": "Giratina V"}),
+])
+def test_the_first_word_of_a_set_s_name_is_the_set(real_index, query, expected):
+    """Collectors shorten "Prismatic Evolutions" to "prismatic", as they do in listing titles."""
+    outcome = real_index.search(query).outcome
+    offered = [outcome.card] if isinstance(outcome, Resolved) else list(outcome.choices)
+    assert offered, query
+    if isinstance(expected, set):
+        assert {c.canonical_id for c in offered} == expected
+    else:
+        assert all(_satisfies(c, expected) for c in offered)
