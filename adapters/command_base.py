@@ -208,8 +208,7 @@ async def card_reply(services: Services, card: Card, finish: Finish | None = Non
               and (condition is None or l.condition == condition)]
     notes = prices.notes
     if prices.lines and not chosen:  # nothing for what was asked: say so, and show what there is
-        asked = " ".join([*([finish.label] if finish else []), *([condition_label(condition)] if condition is not None else [])])
-        notes, chosen = (*notes, f"No {asked} prices yet; these are the prices we have."), prices.lines
+        notes, chosen = (*notes, _nothing_asked_note(prices.lines, finish, condition)), prices.lines
     lines = tuple(
         PriceLine(printing_label(l.finish, l.variant), l.source,
                   condition_label(l.condition), format_cents(l.market_cents, l.currency), format_cents(l.low_cents, l.currency),
@@ -218,3 +217,13 @@ async def card_reply(services: Services, card: Card, finish: Finish | None = Non
                   else None)
         for l in chosen)
     return CardReply(card=card, card_set=index.set_of(card), lines=lines, notes=notes)
+
+
+def _nothing_asked_note(lines: list, finish: Finish | None, condition: int | None) -> str:
+    """A finish no source prices the card in is most likely one it was never printed in (a reverse holo of an
+    SIR): "yet" would promise prices that are not coming. A grade may well come (eBay's graded sales)."""
+    if finish is not None and all(l.finish is not finish for l in lines):
+        have = dict.fromkeys(printing_label(l.finish, l.variant) for l in lines)
+        return f"No {finish.label} prices for it; it is priced as {', '.join(have)}."
+    asked = " ".join([*([finish.label] if finish else []), *([condition_label(condition)] if condition is not None else [])])
+    return f"No {asked} prices yet; these are the prices we have."

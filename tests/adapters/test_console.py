@@ -332,6 +332,9 @@ async def test_an_alert_confirms_what_it_waits_for_in_words_and_takes_a_currency
 async def test_a_grade_typed_with_the_card_applies_to_price_watch_and_alerts(chat):
     graded = await chat("/price sv3pt5 199 psa 10")  # not "no card matches"
     assert "No PSA 10 prices yet; these are the prices we have." in graded and "Holofoil · tcgcsv · raw (market)" in graded
+    # a finish the card is not priced in is most likely not printed: no "yet"
+    other = await chat("/price sv3pt5 199 reverse holo")
+    assert "No Reverse Holofoil prices for it; it is priced as Holofoil, Holofoil (jumbo)." in other
     watched = await chat("/watch sv3pt5 199 psa 10")
     assert "Now watching Charizard ex (sv3pt5-199) Holofoil · PSA 10." in watched
     assert "No PSA 10 prices for it yet (it has raw prices): the watchlist shows one as soon as a source" in watched
