@@ -187,6 +187,21 @@ async def test_a_guessed_printing_follows_the_first_prices_when_they_come_in_ano
         ("sv3pt5-4", Finish.NORMAL), ("sv8-238", Finish.HOLOFOIL)]
 
 
+async def test_a_guessed_printing_waits_while_only_a_variant_is_priced(env):
+    """A jumbo or a staff stamp priced first says nothing about the plain card's finish: the guess stays a
+    guess until a plain printing has a price."""
+    service, store, index = env["service"], env["store"], env["index"]
+    await service.watch(ALICE, index.get("sv3pt5-4"))  # guessed: Normal
+    ts = datetime(2026, 11, 26, tzinfo=timezone.utc)
+    jumbo = Observation("j", "Holofoil", "Charmander (Jumbo)", "g",
+                        Match(PrintingKey("sv3pt5-4", Finish.HOLOFOIL, "jumbo"), 1, "t"),
+                        Quote("tcgcsv", ts, "USD", market=Decimal(5)))
+    await store.ingest(IngestUnit("tcgcsv", "jumbo", ts, [jumbo]))
+    assert [l.finish for l in await service.watchlist(ALICE)] == [Finish.NORMAL]
+    await store.ingest(price_unit("sv3pt5-4", 250, 27))  # then the plain card, in Holofoil
+    assert [l.finish for l in await service.watchlist(ALICE)] == [Finish.HOLOFOIL]
+
+
 def normal_unit(card_id, cents, day):
     ts = datetime(2026, 11, day, tzinfo=timezone.utc)
     quote = Quote("tcgcsv", ts, "USD", market=Decimal(cents) / 100)
