@@ -139,7 +139,7 @@ source_products = Table(
     Column("method", String(32), nullable=False, server_default=""),
     Column("unmatched_reason", Text),
     Column("is_override", Boolean, nullable=False, server_default=false()),
-    # A digest of what the mapper said (see storage.price_repo.mapping_fingerprint): a collection run compares
+    # A digest of what the mapper said (see storage.source_mappings.mapping_fingerprint): a collection run compares
     # it instead of loading every product name; NULL (rows from before it existed) reads as changed.
     Column("fingerprint", BigInteger),
     _ts("updated_at", nullable=False),
