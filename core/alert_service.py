@@ -13,7 +13,7 @@ from typing import Any, Callable, NamedTuple, Protocol
 from core.alerts import RuleError, RuleSpec, make_rule
 from core.mapping import PrintingKey
 from core.models import Card, Condition, Finish, likely_finish, utcnow
-from core.prices import GRADERS, condition_code
+from core.prices import FINISH_EVIDENCE_SOURCES, GRADERS, condition_code
 from core.services_types import LatestPrice
 
 LINK_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud without mistakes
@@ -97,8 +97,9 @@ class RulesPort(Protocol):
 
 class ChosenPrinting(NamedTuple):
     key: PrintingKey
-    # No source had priced the card: `key` is the finish its rarity is printed in, and storage moves the watch
-    # or alert to the finish the card's first prices come in when that is another (core.models.settled_finish).
+    # No source that says a product's finish had priced the card: `key` is the finish its rarity is printed in,
+    # and storage moves the watch or alert to the finish such prices first come in, when that is another
+    # (storage/first_prices.py, core.models.settled_finish).
     guessed: bool = False
 
 
@@ -200,9 +201,10 @@ class AlertService:
         a rule on it would never fire ('reverse holo' of a holo-only card)."""
         priced = [l for l in await self._prices.latest_prices([card.canonical_id]) if not l.variant]
         if finish is None:
-            if not priced:
-                return ChosenPrinting(PrintingKey(card.canonical_id, likely_finish(card)), guessed=True)
-            return ChosenPrinting(PrintingKey(card.canonical_id, max(priced, key=lambda l: l.as_of).finish))
+            # Cardmarket's and eBay's finish is the one we gave them: until a TCGplayer source says, it is a guess
+            said = [l for l in priced if l.source in FINISH_EVIDENCE_SOURCES]
+            newest = max(said or priced, key=lambda l: l.as_of).finish if priced else likely_finish(card)
+            return ChosenPrinting(PrintingKey(card.canonical_id, newest), guessed=not said)
         finishes = {l.finish for l in priced}
         if finishes and finish not in finishes:
             raise UnpricedPrinting(f"{card.name} ({card.canonical_id}) has no {finish.label} prices; it is priced as "

@@ -183,11 +183,15 @@ def likely_finish(card: Card) -> Finish:
     """The finish a card most likely sells in, from its rarity: the printing a watch or alert takes before any
     source has priced the card (a new set). TCGplayer's sub-types for such cards are Normal (commons, with a
     Reverse Holofoil beside) and Holofoil (Pokémon), Normal and Foil (One Piece)."""
-    rarity = (card.rarity or "").strip().lower()
     if card.game is Game.ONE_PIECE:
-        plain = rarity in _PLAIN_ONEPIECE_RARITIES and not (card.variant or "").startswith("p")
+        plain = (card.rarity or "").strip().lower() in _PLAIN_ONEPIECE_RARITIES and not (card.variant or "").startswith("p")
         return Finish.NORMAL if plain else Finish.FOIL
-    return Finish.NORMAL if rarity in _PLAIN_POKEMON_RARITIES else Finish.HOLOFOIL
+    return likely_pokemon_finish(card.rarity)
+
+
+def likely_pokemon_finish(rarity: str | None) -> Finish:
+    """`likely_finish` of a Pokémon card from its pokemontcg.io rarity alone."""
+    return Finish.NORMAL if (rarity or "").strip().lower() in _PLAIN_POKEMON_RARITIES else Finish.HOLOFOIL
 
 
 def settled_finish(guessed: Finish, priced: dict[Finish, int]) -> Finish | None:

@@ -8,6 +8,9 @@ from decimal import Decimal, InvalidOperation
 from core.models import Condition
 
 PRICE_SOURCES = ("tcgcsv", "tcgplayer", "pokemontcg", "cardmarket", "ebay")  # names price points carry
+# Sources whose products say their finish (TCGplayer's sub-types). Cardmarket's one figure per card and eBay's
+# searches for a watched printing take the finish we give them: no evidence of which finish a card sells in.
+FINISH_EVIDENCE_SOURCES = ("tcgcsv", "tcgplayer", "pokemontcg")
 CURRENCIES = {"USD": 1, "EUR": 2, "GBP": 3, "JPY": 4, "CAD": 5, "AUD": 6}
 CURRENCY_BY_CODE = {v: k for k, v in CURRENCIES.items()}
 

@@ -135,6 +135,11 @@ class SqlAccounts:
             result = await conn.execute(insert_ignore(conn, watchlist_items).values(
                 user_id=user_id, printing_id=printing_id, condition=condition, created_at=utcnow(),
                 printing_guessed=guessed))
+            if result.rowcount == 0 and not guessed:  # the same printing, now chosen: it no longer follows prices
+                w = watchlist_items.c
+                await conn.execute(update(watchlist_items).where(
+                    w.user_id == user_id, w.printing_id == printing_id, w.condition == condition, w.printing_guessed)
+                    .values(printing_guessed=False))
             return result.rowcount == 1
 
     async def unwatch(self, user_id: int, item_id: int) -> None:

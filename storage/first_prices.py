@@ -5,7 +5,8 @@ wrong for a few percent of cards (commons sold only as holofoil promos, say); le
 forever for prices that never come. After an ingest unit, inside its transaction and before its alerts
 are evaluated, each guessed item on the cards the unit priced is settled by core.models.settled_finish:
 kept, with the guess mark cleared, when its printing got prices; moved to the plain printing that got
-them otherwise. A moved alert is then evaluated against those prices with the rest."""
+them otherwise. A moved alert is then evaluated against those prices with the rest. Only sources whose
+products say their finish count (core.prices.FINISH_EVIDENCE_SOURCES)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -16,8 +17,9 @@ from sqlalchemy import Table, bindparam, delete, func, literal, select, union_al
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.models import Finish, settled_finish
+from core.prices import FINISH_EVIDENCE_SOURCES
 from storage.sql import ids_param, ids_value, in_ids_param
-from storage.tables import alert_rules, latest_prices, printings, watchlist_items
+from storage.tables import alert_rules, data_sources, latest_prices, printings, watchlist_items
 
 _TABLES = {"rule": alert_rules, "watch": watchlist_items}
 
@@ -78,12 +80,13 @@ def _guessed_statement(dialect: str):  # noqa: ANN202 - a CompoundSelect
 
 
 async def _priced_plain_printings(conn: AsyncConnection, card_ids: list[int]) -> dict[int, dict[Finish, tuple[int, int]]]:
-    """card -> finish -> (printing id, epoch of its newest price), plain printings with any price."""
-    p, lp = printings.c, latest_prices.c
+    """card -> finish -> (printing id, epoch of its newest price), plain printings priced by a source whose
+    products say their finish (a Cardmarket price of a card TCGplayer has not priced is our own guess again)."""
+    p, lp, ds = printings.c, latest_prices.c, data_sources.c
     rows = await conn.execute(
         select(p.card_id, p.id, p.finish, func.max(lp.ts))
-        .select_from(printings.join(latest_prices, lp.printing_id == p.id))
-        .where(p.card_id.in_(card_ids), p.variant == "")
+        .select_from(printings.join(latest_prices, lp.printing_id == p.id).join(data_sources, ds.id == lp.source_id))
+        .where(p.card_id.in_(card_ids), p.variant == "", ds.name.in_(FINISH_EVIDENCE_SOURCES))
         .group_by(p.card_id, p.id, p.finish)
     )
     found: dict[int, dict[Finish, tuple[int, int]]] = defaultdict(dict)

@@ -252,6 +252,7 @@ api_keys = Table(
     _ts("revoked_at"),
 )
 
+
 def _printing_guessed() -> Column:
     """True while the printing is the rarity's guess made before any source priced the card (see
     storage/first_prices.py): the item follows the card's first prices if they come in another finish."""

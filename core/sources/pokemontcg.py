@@ -7,7 +7,7 @@ from typing import Any, AsyncIterator
 
 from core.ingest import IngestUnit, Observation
 from core.mapping import Match, PrintingKey
-from core.models import Finish
+from core.models import Finish, likely_pokemon_finish
 from core.prices import Quote, day_start, to_decimal
 from core.sources.http import SourceHttp
 
@@ -62,7 +62,10 @@ def cardmarket_observations(card: dict[str, Any], now: datetime) -> list[Observa
         return []
     ts = _day(block.get("updatedAt"), now)
     tcg_variants = set((card.get("tcgplayer") or {}).get("prices") or {})
-    main = Finish.HOLOFOIL if "holofoil" in tcg_variants and "normal" not in tcg_variants else Finish.NORMAL
+    if tcg_variants:
+        main = Finish.HOLOFOIL if "holofoil" in tcg_variants and "normal" not in tcg_variants else Finish.NORMAL
+    else:  # nothing to tell (a new set): the finish its rarity is printed in, not Normal for an SIR
+        main = likely_pokemon_finish(card.get("rarity"))
     rows = [("main", main, "trendPrice", "lowPrice", "averageSellPrice"),
             ("reverse", Finish.REVERSE_HOLOFOIL, "reverseHoloTrend", "reverseHoloLow", "reverseHoloSell")]
     out = []

@@ -14,7 +14,7 @@ from core.models import Finish, Game
 from core.sources.auth import ClientCredentialsToken
 from core.sources.ebay import EbaySource, Listing, listings_unit, parse_item_summaries
 from core.sources.http import SourceHttp
-from core.sources.pokemontcg import units_from_cards
+from core.sources.pokemontcg import cardmarket_observations, units_from_cards
 from core.sources.tcgplayer import TcgplayerSource
 from tests.conftest import shared
 from tests.core.test_http import FAST
@@ -135,6 +135,17 @@ def test_real_pokemontcg_card_gives_usd_variants_and_eur_cardmarket():
     assert units["pokemontcg"].snapshot_ts == datetime(2025, 2, 25, tzinfo=timezone.utc)
     eur = units["cardmarket"].observations
     assert [(o.match.key.finish, o.quote.market, o.quote.currency) for o in eur] == [(Finish.HOLOFOIL, Decimal("3.37"), "EUR")]
+
+
+def test_cardmarket_prices_of_a_card_tcgplayer_has_not_priced_take_the_finish_its_rarity_is_printed_in():
+    """A new set: Cardmarket often prices a card before TCGplayer does. Its single figure went to Normal, so an
+    SIR's first price was a Normal one, and the watches and alerts following the card's first prices moved there."""
+    def card(rarity):  # noqa: ANN001, ANN202
+        return {"id": "sv10-200", "name": "Ethan's Ho-Oh ex", "rarity": rarity,
+                "cardmarket": {"updatedAt": "2025/11/27", "prices": {"trendPrice": 40.5, "lowPrice": 35.0}}}
+    finishes = {rarity: [o.match.key.finish for o in cardmarket_observations(card(rarity), NOW)]
+                for rarity in ("Special Illustration Rare", "Common")}
+    assert finishes == {"Special Illustration Rare": [Finish.HOLOFOIL], "Common": [Finish.NORMAL]}
 
 
 @pytest.mark.shared_data

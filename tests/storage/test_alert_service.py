@@ -171,6 +171,9 @@ async def test_a_guessed_printing_follows_the_first_prices_when_they_come_in_ano
     await service.watch(BOB, common, Finish.NORMAL)  # chosen: stays Normal
     await service.watch(BOB, common)  # guessed: Normal, which Bob also watches by choice: stays one watch
     await service.watch(BOB, sir)  # guessed: Holofoil, right
+    carol = Caller("telegram", "333", "carol")
+    await service.watch(carol, common)  # guessed: Normal ...
+    assert not await service.watch(carol, common, Finish.NORMAL)  # ... then chosen: already there, no longer a guess
     moved = await service.add_rule(ALICE, common, "below", threshold="300")
     kept = await service.add_rule(BOB, common, "below", finish=Finish.NORMAL, threshold="300")
 
@@ -178,6 +181,7 @@ async def test_a_guessed_printing_follows_the_first_prices_when_they_come_in_ano
     assert sorted((l.card_id, l.finish) for l in await service.watchlist(ALICE)) == [("sv3pt5-4", Finish.HOLOFOIL)]
     assert sorted((r.id, r.finish) for r in await service.rules(ALICE)) == [(moved, Finish.HOLOFOIL)]
     assert sorted((r.id, r.finish) for r in await service.rules(BOB)) == [(kept, Finish.NORMAL)]
+    assert [l.finish for l in await service.watchlist(carol)] == [Finish.NORMAL]
     async with engine.connect() as conn:
         assert (await conn.execute(select(outbox.c.rule_id))).scalars().all() == [moved]  # on the first price
 
@@ -200,6 +204,23 @@ async def test_a_guessed_printing_waits_while_only_a_variant_is_priced(env):
     assert [l.finish for l in await service.watchlist(ALICE)] == [Finish.NORMAL]
     await store.ingest(price_unit("sv3pt5-4", 250, 27))  # then the plain card, in Holofoil
     assert [l.finish for l in await service.watchlist(ALICE)] == [Finish.HOLOFOIL]
+
+
+async def test_a_cardmarket_price_does_not_settle_a_guess_tcgplayer_s_finish_does(env):
+    """Cardmarket has one figure per card, filed under the finish we infer: a common's first Cardmarket price
+    lands on Normal, our own guess, which would then look confirmed. Only a TCGplayer-family price settles it."""
+    service, store, index = env["service"], env["store"], env["index"]
+    common = index.get("sv3pt5-4")
+    await service.watch(ALICE, common)  # guessed: Normal
+    ts = datetime(2026, 11, 26, tzinfo=timezone.utc)
+    cardmarket = Observation("sv3pt5-4", "main", "Charmander", "sv3pt5",
+                             Match(PrintingKey("sv3pt5-4", Finish.NORMAL), 1, "pokemontcg-id"),
+                             Quote("cardmarket", ts, "EUR", market=Decimal("0.20")))
+    await store.ingest(IngestUnit("cardmarket", "set:sv3pt5", ts, [cardmarket]))
+    assert (await service.choose_printing(common, None)).guessed  # still a guess for a new watch, too
+    await store.ingest(price_unit("sv3pt5-4", 250, 27))  # TCGplayer's first price: Holofoil
+    assert [l.finish for l in await service.watchlist(ALICE)] == [Finish.HOLOFOIL]
+    assert not (await service.choose_printing(common, None)).guessed
 
 
 def normal_unit(card_id, cents, day):
