@@ -97,7 +97,6 @@ class Command:
         return args
 
 
-# The words people use for /trending's kinds ("/trending onepiece 30d down").
 # Every command by name, filled by adapters.commands (the catalog) when it is imported; helpers here look
 # commands up by name without importing the catalog, which imports them.
 COMMANDS: dict[str, Command] = {}

@@ -26,6 +26,7 @@ from core.prices import CURRENCIES, PRICE_SOURCES
 __all__ = ["CATALOG", "COMMANDS", "COMMAND_OBSERVERS", "Command", "Invocation", "Services", "choice_invocation",
            "dispatch", "unknown_command"]  # what the platforms use; Command, Invocation and Services from command_base
 
+# The words people use for /trending's kinds ("/trending onepiece 30d down").
 _TRENDING_WORDS = (*((w, "gainers") for w in ("up", "gainer", "rising", "risers", "winners", "climbers")),
                    *((w, "losers") for w in ("down", "loser", "falling", "fallers", "drops", "droppers", "dropping")),
                    *((w, "most_watched") for w in ("watched", "popular", "most-watched")))
