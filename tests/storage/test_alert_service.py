@@ -33,11 +33,11 @@ async def env(engine):
     return await alert_world(engine)
 
 
-def price_unit(card_id, cents, day):
+def price_unit(card_id, cents, day, finish=Finish.HOLOFOIL):
     ts = datetime(2026, 11, day, tzinfo=timezone.utc)
     quote = Quote("tcgcsv", ts, "USD", market=Decimal(cents) / 100)
-    obs = Observation(card_id, "Holofoil", card_id, "g", Match(PrintingKey(card_id, Finish.HOLOFOIL), 1, "t"), quote)
-    return IngestUnit("tcgcsv", f"u:{card_id}", ts, [obs])
+    obs = Observation(card_id, finish.label, card_id, "g", Match(PrintingKey(card_id, finish), 1, "t"), quote)
+    return IngestUnit("tcgcsv", f"u:{card_id}:{finish.value}", ts, [obs])
 
 
 def drops_unit(cents_by_card, day):
@@ -186,7 +186,7 @@ async def test_a_guessed_printing_follows_the_first_prices_when_they_come_in_ano
         assert (await conn.execute(select(outbox.c.rule_id))).scalars().all() == [moved]  # on the first price
 
     await store.ingest(price_unit("sv8-238", 28999, 26))
-    await store.ingest(normal_unit("sv8-238", 100, 27))  # later, a newer Normal price: the right guess stays
+    await store.ingest(price_unit("sv8-238", 100, 27, Finish.NORMAL))  # later, a newer Normal price: the right guess stays
     assert sorted((l.card_id, l.finish) for l in await service.watchlist(BOB)) == [
         ("sv3pt5-4", Finish.NORMAL), ("sv8-238", Finish.HOLOFOIL)]
 
@@ -221,13 +221,6 @@ async def test_a_cardmarket_price_does_not_settle_a_guess_tcgplayer_s_finish_doe
     await store.ingest(price_unit("sv3pt5-4", 250, 27))  # TCGplayer's first price: Holofoil
     assert [l.finish for l in await service.watchlist(ALICE)] == [Finish.HOLOFOIL]
     assert not (await service.choose_printing(common, None)).guessed
-
-
-def normal_unit(card_id, cents, day):
-    ts = datetime(2026, 11, day, tzinfo=timezone.utc)
-    quote = Quote("tcgcsv", ts, "USD", market=Decimal(cents) / 100)
-    obs = Observation(card_id, "Normal", card_id, "g", Match(PrintingKey(card_id, Finish.NORMAL), 1, "t"), quote)
-    return IngestUnit("tcgcsv", f"n:{card_id}", ts, [obs])
 
 
 async def test_only_channel_admins_configure_feeds(env):
