@@ -5,8 +5,9 @@ wrong for a few percent of cards (commons sold only as holofoil promos, say); le
 forever for prices that never come. After an ingest unit, inside its transaction and before its alerts
 are evaluated, each guessed item on the cards the unit priced is settled by core.models.settled_finish:
 kept, with the guess mark cleared, when its printing got prices; moved to the plain printing that got
-them otherwise. A moved alert is then evaluated against those prices with the rest. Only sources whose
-products say their finish count (core.prices.FINISH_EVIDENCE_SOURCES)."""
+them otherwise. A moved alert is then evaluated against those prices with the rest. A backfill's units,
+whose alerts are not evaluated, settle guesses too. Only sources whose products say their finish count
+(core.prices.FINISH_EVIDENCE_SOURCES)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -39,6 +40,12 @@ def any_guessed():  # noqa: ANN201 - a SQL expression
     """Whether any watch or alert holds a guessed printing: two probes of the partial indexes."""
     return select(alert_rules.c.id).where(alert_rules.c.printing_guessed).exists() | \
         select(watchlist_items.c.id).where(watchlist_items.c.printing_guessed).exists()
+
+
+async def follow_first_prices_if_any(conn: AsyncConnection, printing_ids: list[int]) -> None:
+    """`follow_first_prices` for a unit whose alerts are not evaluated (a backfill), after the same probe."""
+    if (await conn.execute(select(any_guessed()))).scalar():
+        await follow_first_prices(conn, printing_ids)
 
 
 async def follow_first_prices(conn: AsyncConnection, printing_ids: list[int]) -> set[int]:

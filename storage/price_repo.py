@@ -18,6 +18,7 @@ from core.mapping import PrintingKey
 from core.models import utcnow
 from core.prices import CURRENCIES, epoch, quote_cents
 from storage.alert_eval import evaluate_snapshot
+from storage.first_prices import follow_first_prices_if_any
 from storage.printing_ids import PrintingIds
 from storage.source_mappings import Pending, SourceMappings
 from storage.sql import chunks, insert_ignore, insert_ignore_for
@@ -100,6 +101,8 @@ class SqlPriceStore:
                     evaluated = await evaluate_snapshot(conn, sorted({p for p, _, _ in points}), unit.snapshot_ts)
                     counts.alerts_fired += evaluated.fired
                     counts.feed_events += evaluated.feed_events
+                elif points and self._evaluate_alerts:  # a backfill alerts no one, but shows the finish cards sell in
+                    await follow_first_prices_if_any(conn, sorted({p for p, _, _ in points}))
                 await self._record_run(conn, source_id, unit, ts, counts)
                 new_ids = await self._mappings.new_ids(conn, source_id, pending)
         except _DoneMeanwhile:

@@ -206,6 +206,18 @@ async def test_a_guessed_printing_waits_while_only_a_variant_is_priced(env):
     assert [l.finish for l in await service.watchlist(ALICE)] == [Finish.HOLOFOIL]
 
 
+async def test_a_backfill_settles_a_guess_without_alerting_anyone(env):
+    """Old dumps (import-prices) fire no alerts, but their TCGplayer sub-types still say which finish a card
+    sells in: the guess moves, and the moved alert waits for a live price."""
+    service, store, index = env["service"], env["store"], env["index"]
+    rule = await service.add_rule(ALICE, index.get("sv3pt5-4"), "below", threshold="300")  # guessed: Normal
+    counts = await store.ingest(price_unit("sv3pt5-4", 250, 2))  # 25 days before the clock: a backfill
+    assert counts.alerts_fired == 0
+    assert [(r.id, r.finish) for r in await service.rules(ALICE)] == [(rule, Finish.HOLOFOIL)]
+    async with env["engine"].connect() as conn:
+        assert (await conn.execute(select(outbox.c.id))).all() == []
+
+
 async def test_a_cardmarket_price_does_not_settle_a_guess_tcgplayer_s_finish_does(env):
     """Cardmarket has one figure per card, filed under the finish we infer: a common's first Cardmarket price
     lands on Normal, our own guess, which would then look confirmed. Only a TCGplayer-family price settles it."""
